@@ -1,0 +1,66 @@
+/** The `swarmcast` command: dispatches to sub-commands and turns errors into one clear line. */
+import { RuntimeError, UsageError } from '../errors.js';
+import { runBroadcast } from './broadcast.js';
+
+interface Command {
+  summary: string;
+  run: (argv: string[]) => Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  broadcast: {
+    summary: 'broadcast a live stream (test source, file or RTMP) and serve the player',
+    run: runBroadcast,
+  },
+};
+
+function topHelp(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length)) + 4;
+  const rows = Object.entries(commands).map(
+    ([name, command]) => `  ${name.padEnd(width)}${command.summary}`,
+  );
+  return [
+    'swarmcast: live broadcast and signed channels over a peer-to-peer swarm',
+    '',
+    'Usage: swarmcast <command> [options]',
+    '',
+    'Commands:',
+    ...rows,
+    '',
+    "Run 'swarmcast <command> --help' for a command's options.",
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const verbose = rest.includes('--verbose') || rest.includes('-v');
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      process.stdout.write(topHelp());
+      return name === undefined ? 2 : 0;
+    }
+    if (name === '--version' || name === '-V') {
+      const { version } = await import('./version.js');
+      process.stdout.write(`${version}\n`);
+      return 0;
+    }
+    const command = commands[name];
+    if (!command) throw new UsageError(`unknown command "${name}" (see 'swarmcast --help')`);
+    return await command.run(rest);
+  } catch (error) {
+    return reportError(error, verbose);
+  }
+}
+
+function reportError(error: unknown, verbose: boolean): number {
+  if (error instanceof UsageError || error instanceof RuntimeError) {
+    process.stderr.write(`swarmcast: ${error.message}\n`);
+    if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`swarmcast: ${message}${verbose ? '' : ' (--verbose for details)'}\n`);
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return 1;
+}

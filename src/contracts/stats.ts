@@ -1,0 +1,44 @@
+/**
+ * The shape of `GET /api/stats`. A contract with the outside world (dashboards, tests, scripts):
+ * fields are only ever added, never renamed.
+ */
+
+/** One swarm peer as the seeder last heard of it. Filled in by the live-tree issue. */
+export interface PeerStats {
+  id: string;
+  kind: 'relay' | 'browser';
+  parent: string;
+  depth: number;
+  rttMs: number;
+  children: number;
+  segmentsReceived: number;
+  lastSequence: number | null;
+  bytesFromPeers: number;
+  bytesFromOrigin: number;
+  bytesUploaded: number;
+  hopLatencyMs: number;
+}
+
+export interface IngestStats {
+  /** What feeds the encoder: `test`, `file` or `rtmp`. */
+  source: 'test' | 'file' | 'rtmp';
+  /** `starting` until the first segment of a run, `live` after, `restarting` between runs, `ended` when a file without `--loop` is done. */
+  state: 'starting' | 'live' | 'restarting' | 'ended' | 'stopped' | 'waiting';
+  /** PID of the running ffmpeg, or null between runs. */
+  pid: number | null;
+  /** How many times ffmpeg was restarted after dying. */
+  restarts: number;
+}
+
+export interface ApiStats {
+  stream: string;
+  segmentsPublished: number;
+  lastSequence: number | null;
+  /** Media bytes (init and media segments) the origin sent, by path. */
+  originBytes: { http: number; swarm: number };
+  /** Distinct players that fetched the playlist in the last 10 s. */
+  viewers: number;
+  peers: PeerStats[];
+  ingest: IngestStats;
+  uptimeSeconds: number;
+}

@@ -1,0 +1,108 @@
+/** The real player page in real Chromium against a real broadcast (HTTP path). */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiStats } from '../../src/contracts/stats.js';
+import { locateFfmpeg } from '../../src/seeder/ffmpeg-locate.js';
+import { launchChromium } from '../helpers/chromium.js';
+import { startBroadcast } from '../helpers/cli-process.js';
+import { eventually, getJson } from '../helpers/http.js';
+import {
+  openPlayer,
+  playerStats,
+  screenshotVideo,
+  waitForPlayback,
+} from '../helpers/player-page.js';
+
+describe('the player in Chromium', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'swarmcast-e2e-'));
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('plays the test source: time advances 5 s, no fatal error, a picture on screen', async () => {
+    const { cli, url } = await startBroadcast([], dataDir);
+    try {
+      const page = await openPlayer(browser, `${url}/`);
+      const stats = await waitForPlayback(page, 5, 40_000);
+      expect(stats.fatalErrors).toEqual([]);
+      expect(stats.fragmentsLoaded).toBeGreaterThanOrEqual(5);
+      expect(stats.liveLatency).not.toBeNull();
+      expect(await screenshotVideo(page, 'player-test-source')).toBeGreaterThan(10);
+      const origin = await getJson<ApiStats>(`${url}/api/stats`);
+      expect(origin.viewers).toBe(1);
+      expect(origin.originBytes.http).toBeGreaterThanOrEqual(stats.bytesLoaded);
+      await page.close();
+    } finally {
+      await cli.stop();
+    }
+  });
+
+  it('plays a file without an audio track, at an odd size', async () => {
+    const file = join(dataDir, 'silent.mp4');
+    const ffmpeg = locateFfmpeg(undefined).path;
+    execFileSync(ffmpeg, [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=322x182:rate=15',
+      '-t',
+      '4',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-y',
+      file,
+    ]);
+    const { cli, url } = await startBroadcast(['--source', file, '--loop'], dataDir);
+    try {
+      const page = await openPlayer(browser, `${url}/`);
+      const stats = await waitForPlayback(page, 5, 40_000);
+      expect(stats.fatalErrors).toEqual([]);
+      expect(await screenshotVideo(page, 'player-silent-file')).toBeGreaterThan(10);
+      await page.close();
+    } finally {
+      await cli.stop();
+    }
+  });
+
+  it('keeps playing when ffmpeg is killed mid-stream', async () => {
+    const { cli, url } = await startBroadcast([], dataDir);
+    try {
+      const page = await openPlayer(browser, `${url}/`);
+      await waitForPlayback(page, 3, 40_000);
+      const before = await getJson<ApiStats>(`${url}/api/stats`);
+      expect(before.ingest.pid).toBeGreaterThan(0);
+      process.kill(before.ingest.pid!, 'SIGKILL');
+      await eventually(
+        async () => {
+          const now = await getJson<ApiStats>(`${url}/api/stats`);
+          return now.ingest.restarts === 1 && now.ingest.state === 'live' ? now : undefined;
+        },
+        15_000,
+        'ffmpeg to be restarted',
+      );
+      const stats = await waitForPlayback(page, 8, 40_000);
+      expect(stats.fatalErrors).toEqual([]);
+      // A stall while the encoder restarts is allowed, but only a short one.
+      expect(stats.stallSeconds).toBeLessThan(4);
+      expect((await playerStats(page)).state).toBe('playing');
+      await page.close();
+    } finally {
+      await cli.stop();
+    }
+  });
+});

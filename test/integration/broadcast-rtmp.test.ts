@@ -1,0 +1,111 @@
+/** `swarmcast broadcast --source rtmp` with a real ffmpeg pushing to it, as OBS would. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiStats } from '../../src/contracts/stats.js';
+import { freePort } from '../../src/seeder/free-port.js';
+import { locateFfmpeg } from '../../src/seeder/ffmpeg-locate.js';
+import { startBroadcast, type CliProcess } from '../helpers/cli-process.js';
+import { eventually, getJson, getText } from '../helpers/http.js';
+
+/** Pushes `seconds` of a test picture to an RTMP URL; resolves with ffmpeg's exit code. */
+function push(url: string, seconds: number): Promise<number | null> {
+  const child = spawn(
+    locateFfmpeg(undefined).path,
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=320x240:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=300',
+      '-t',
+      String(seconds),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      '25',
+      '-c:a',
+      'aac',
+      '-f',
+      'flv',
+      url,
+    ],
+    { stdio: 'ignore' },
+  );
+  const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 15) * 1000);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    }),
+  );
+}
+
+describe('swarmcast broadcast --source rtmp', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'swarmcast-rtmp-'));
+  let cli: CliProcess;
+  let url: string;
+  let rtmpPort: number;
+
+  beforeAll(async () => {
+    rtmpPort = await freePort();
+    ({ cli, url } = await startBroadcast(
+      ['--source', 'rtmp', '--rtmp-port', String(rtmpPort), '--rtmp-key', 'right-key'],
+      dataDir,
+    ));
+    await cli.waitFor(/stream key right-key/);
+  });
+  afterAll(async () => {
+    await cli?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('waits for a push and says so', async () => {
+    expect((await getText(`${url}/live/main/index.m3u8`)).status).toBe(503);
+    const stats = await getJson<ApiStats>(`${url}/api/stats`);
+    expect(stats.ingest.source).toBe('rtmp');
+    expect(stats.segmentsPublished).toBe(0);
+  });
+
+  it('refuses a push with the wrong key and publishes nothing from it', async () => {
+    const code = await push(`rtmp://127.0.0.1:${rtmpPort}/live/wrong-key`, 3);
+    expect(code).not.toBe(0);
+    expect(cli.stderr()).toMatch(/RTMP push from 127\.0\.0\.1:\d+ refused: wrong stream key/);
+    expect((await getJson<ApiStats>(`${url}/api/stats`)).segmentsPublished).toBe(0);
+  });
+
+  it('broadcasts a push with the right key', async () => {
+    // The listener restarts after the refused push; give it a moment, then push for real.
+    await eventually(
+      async () => {
+        const stats = await getJson<ApiStats>(`${url}/api/stats`);
+        return stats.ingest.state === 'waiting' && stats.ingest.pid ? true : undefined;
+      },
+      10_000,
+      'the RTMP listener to be ready',
+    );
+    const pushing = push(`rtmp://127.0.0.1:${rtmpPort}/live/right-key`, 6);
+    const playlist = await eventually(
+      async () => {
+        const { status, text } = await getText(`${url}/live/main/index.m3u8`);
+        return status === 200 && (text.match(/\.m4s$/gm)?.length ?? 0) >= 2 ? text : undefined;
+      },
+      20_000,
+      'segments from the RTMP push',
+    );
+    expect(playlist).toContain('#EXT-X-MAP');
+    expect(await pushing).toBe(0);
+    expect(cli.stdout()).toMatch(/RTMP publisher connected/);
+  });
+});

@@ -1,0 +1,150 @@
+/** The real CLI, real ffmpeg, real HTTP on 127.0.0.1. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiStats } from '../../src/contracts/stats.js';
+import { runCli, startBroadcast, type CliProcess } from '../helpers/cli-process.js';
+import { eventually, getBytes, getJson, getText } from '../helpers/http.js';
+import { topLevelBoxes } from '../helpers/mp4-boxes.js';
+
+const mediaSequence = (text: string) => Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? -1);
+
+describe('swarmcast broadcast --source test', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'swarmcast-it-'));
+  let cli: CliProcess;
+  let url: string;
+
+  beforeAll(async () => {
+    ({ cli, url } = await startBroadcast([], dataDir));
+  });
+  afterAll(async () => {
+    await cli?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves a live playlist whose media sequence advances', async () => {
+    const playlist = `${url}/live/main/index.m3u8`;
+    const first = await eventually(
+      async () => {
+        const { status, text } = await getText(playlist);
+        return status === 200 && text.includes('.m4s') ? text : undefined;
+      },
+      20_000,
+      'the first playlist',
+    );
+    expect(first).toMatch(/^#EXTM3U\n/);
+    expect(first).toContain('#EXT-X-TARGETDURATION:1');
+    const later = await eventually(
+      async () => {
+        const { text } = await getText(playlist);
+        return mediaSequence(text) > mediaSequence(first) + 1 ? text : undefined;
+      },
+      20_000,
+      'the media sequence to advance',
+    );
+    expect(later.match(/\.m4s$/gm)?.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('serves valid fMP4: an ftyp/moov init and moof/mdat media segments', async () => {
+    const { text } = await getText(`${url}/live/main/index.m3u8`);
+    const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(text)?.[1];
+    const segment = text.match(/^\d+\.m4s$/m)?.[0];
+    expect(init).toBeDefined();
+    expect(segment).toBeDefined();
+    const initBoxes = topLevelBoxes(await getBytes(`${url}/live/main/${init}`));
+    expect(initBoxes.slice(0, 2)).toEqual(['ftyp', 'moov']);
+    const mediaBoxes = topLevelBoxes(await getBytes(`${url}/live/main/${segment}`));
+    expect(mediaBoxes).toContain('moof');
+    expect(mediaBoxes).toContain('mdat');
+    expect(mediaBoxes.indexOf('moof')).toBeLessThan(mediaBoxes.indexOf('mdat'));
+  });
+
+  it('reports what it served in /api/stats and /metrics', async () => {
+    const stats = await getJson<ApiStats>(`${url}/api/stats`);
+    expect(stats.stream).toBe('main');
+    expect(stats.segmentsPublished).toBeGreaterThan(2);
+    expect(stats.lastSequence).toBe(stats.segmentsPublished - 1);
+    expect(stats.originBytes.http).toBeGreaterThan(1000); // the init and segment fetched above
+    expect(stats.originBytes.swarm).toBe(0);
+    expect(stats.viewers).toBeGreaterThanOrEqual(1);
+    expect(stats.peers).toEqual([]);
+    expect(stats.ingest).toMatchObject({ source: 'test', state: 'live', restarts: 0 });
+    const metrics = await getText(`${url}/metrics`);
+    expect(metrics.text).toMatch(/^swarmcast_origin_bytes_total\{path="http"\} \d+/m);
+    expect(metrics.text).toMatch(/^swarmcast_segments_published_total \d+/m);
+  });
+
+  it('answers unknown streams and segments with 404, not a crash', async () => {
+    expect((await getText(`${url}/live/other/index.m3u8`)).status).toBe(404);
+    expect((await getText(`${url}/live/main/999999.m4s`)).status).toBe(404);
+    expect((await getText(`${url}/live/main/abc.m4s`)).status).toBe(404);
+    expect((await getText(`${url}/live/main/init-77.mp4`)).status).toBe(404);
+  });
+
+  it('stops cleanly on SIGTERM within 3 s with exit code 0', async () => {
+    const started = Date.now();
+    const result = await cli.stop(5_000);
+    expect(result).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(cli.stdout()).toMatch(/SIGTERM: stopping/);
+  });
+});
+
+describe('swarmcast broadcast refuses bad input with one clear line', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'swarmcast-it-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  async function expectFailure(args: string[], code: number, message: RegExp) {
+    const cli = runCli(args);
+    const result = await cli.exited;
+    expect(result.code).toBe(code);
+    const lines = cli.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(cli.stderr()).not.toMatch(/\n\s+at /); // no stack trace without --verbose
+  }
+
+  it('an unknown flag exits 2', () =>
+    expectFailure(
+      ['broadcast', '--colour', 'red'],
+      2,
+      /^swarmcast: broadcast: Unknown option '--colour'/,
+    ));
+
+  it('an unknown command exits 2', () => expectFailure(['beam'], 2, /unknown command "beam"/));
+
+  it('a missing file exits 2', () =>
+    expectFailure(['broadcast', '--source', join(dataDir, 'missing.mp4')], 2, /no such file/));
+
+  it('a file that is not media exits 2', async () => {
+    const bogus = join(dataDir, 'notes.mp4');
+    writeFileSync(bogus, 'these are not frames\n'.repeat(100));
+    await expectFailure(
+      ['broadcast', '--source', bogus, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
+      2,
+      /not a media file/,
+    );
+  });
+
+  it('a port in use exits 1', async () => {
+    const { cli, url } = await startBroadcast([], dataDir);
+    try {
+      const port = new URL(url).port;
+      await expectFailure(
+        ['broadcast', '--port', port, '--host', '127.0.0.1', '--data-dir', dataDir],
+        1,
+        new RegExp(`port ${port} is already in use`),
+      );
+    } finally {
+      await cli.stop();
+    }
+  });
+
+  it('--help lists the flags and exits 0', async () => {
+    const cli = runCli(['broadcast', '--help']);
+    expect((await cli.exited).code).toBe(0);
+    expect(cli.stdout()).toContain('--segment-seconds');
+    expect(cli.stdout()).toContain('--source test|<file>|rtmp');
+  });
+});
