@@ -83,6 +83,23 @@ export const broadcastSpec: CommandSpec = {
       value: '<key>',
       description: 'RTMP stream key (default: a random one, printed at start)',
     },
+    'max-children': {
+      type: 'string',
+      value: '<n>',
+      default: String(DEFAULTS.maxChildren),
+      description: 'peers the origin feeds directly (its upload slots)',
+    },
+    'swarm-port': {
+      type: 'string',
+      value: '<port>',
+      default: String(DEFAULTS.swarmPort),
+      description: 'libp2p TCP port for the swarm (0 picks a free one)',
+    },
+    key: {
+      type: 'string',
+      value: '<file>',
+      description: 'stream signing key (default: created in the data dir)',
+    },
     ffmpeg: {
       type: 'string',
       value: '<path>',
@@ -133,6 +150,9 @@ export function parseBroadcastArgs(argv: string[]): BroadcastConfig | 'help' {
     stream,
     dataDir: expandHome(String(f['data-dir'])),
     ffmpeg: typeof f.ffmpeg === 'string' ? f.ffmpeg : undefined,
+    keyFile: typeof f.key === 'string' ? resolve(f.key) : undefined,
+    maxChildren: intFlag('max-children', f['max-children'], 1, 1000),
+    swarmPort: intFlag('swarm-port', f['swarm-port'], 0, 65535),
     playlistSegments: DEFAULTS.playlistSegments,
     retainSegments: DEFAULTS.retainSegments,
     verbose: f.verbose === true,
@@ -203,6 +223,7 @@ export async function runBroadcast(argv: string[]): Promise<number> {
   );
   log.info(`  playlist: ${seeder.url}/live/${config.stream}/index.m3u8`);
   log.info(`  stats:    ${seeder.url}/api/stats`);
+  log.info(`  swarm:    relays join with: swarmcast relay --seeder ${seeder.url}`);
   if (seeder.rtmp) {
     log.info(`  RTMP:     server ${seeder.rtmp.url}  stream key ${seeder.rtmp.key}`);
   }

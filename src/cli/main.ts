@@ -1,6 +1,7 @@
 /** The `swarmcast` command: dispatches to sub-commands and turns errors into one clear line. */
 import { RuntimeError, UsageError } from '../errors.js';
 import { runBroadcast } from './broadcast.js';
+import { runRelay } from './relay.js';
 
 interface Command {
   summary: string;
@@ -11,6 +12,11 @@ const commands: Record<string, Command> = {
   broadcast: {
     summary: 'broadcast a live stream (test source, file or RTMP) and serve the player',
     run: runBroadcast,
+  },
+  relay: {
+    summary:
+      'join a broadcast as a headless peer and pass the stream on (optionally as an HLS edge)',
+    run: runRelay,
   },
 };
 

@@ -16,7 +16,15 @@ export interface PeerStats {
   bytesFromPeers: number;
   bytesFromOrigin: number;
   bytesUploaded: number;
+  /** Median ms from the origin signing a segment to this peer having verified it, per level of depth. */
   hopLatencyMs: number;
+  /** Median ms from the origin signing a segment to this peer having verified it. */
+  originLatencyMs: number;
+  maxChildren: number;
+  /** First sequence this peer received (it is responsible for every one after). */
+  firstSequence: number | null;
+  /** Segments after `firstSequence` it could not get from anyone. */
+  missedSegments: number;
 }
 
 export interface IngestStats {
@@ -39,6 +47,8 @@ export interface ApiStats {
   /** Distinct players that fetched the playlist in the last 10 s. */
   viewers: number;
   peers: PeerStats[];
+  /** The live tree below the origin: peers in it, and its deepest level. */
+  tree: { size: number; depth: number; originChildren: number };
   ingest: IngestStats;
   uptimeSeconds: number;
 }

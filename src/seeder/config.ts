@@ -32,6 +32,12 @@ export interface BroadcastConfig {
   dataDir: string;
   /** Explicit ffmpeg binary; otherwise FFMPEG_PATH, the npm-shipped one, then PATH. */
   ffmpeg?: string | undefined;
+  /** Stream key file; otherwise one is created in the data dir. */
+  keyFile?: string | undefined;
+  /** Children the origin feeds directly (its upload slots). @default 4 */
+  maxChildren: number;
+  /** libp2p TCP port; 0 picks a free one. @default 0 */
+  swarmPort: number;
   /** Segments listed in the live playlist. @default 6 */
   playlistSegments: number;
   /** Segments kept in memory (served to late or slow fetchers); bounds memory. @default 30 */
@@ -57,6 +63,8 @@ export const DEFAULTS = {
   dataDir: '.swarmcast',
   playlistSegments: 6,
   retainSegments: 30,
+  maxChildren: 4,
+  swarmPort: 0,
 } as const;
 
 /** Stream names appear in URLs and paths: keep them to a safe alphabet. */

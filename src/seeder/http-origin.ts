@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { packageRoot } from '../runtime/package-root.js';
 import type { OriginStats } from './origin-stats.js';
 import { renderPlaylist } from './playlist.js';
-import type { SegmentStore } from './segment-store.js';
+import { encodeAnnouncement } from '../swarm/announcement.js';
+import type { SwarmInfo } from '../swarm/swarm-info.js';
+import type { SegmentStore } from '../swarm/segment-store.js';
 
 export interface HttpOriginOptions {
   stream: string;
@@ -15,6 +17,8 @@ export interface HttpOriginOptions {
   stats: OriginStats;
   playlistSegments: number;
   segmentSeconds: number;
+  /** How peers join (origin only; an edge cache has none). */
+  swarmInfo?: () => SwarmInfo;
 }
 
 const VIEWER_ID = /^[A-Za-z0-9_-]{6,64}$/;
@@ -36,6 +40,30 @@ export function createHttpOrigin(options: HttpOriginOptions): Express {
     res.set('Content-Type', stats.registry.contentType).send(await stats.registry.metrics());
   });
 
+  const swarmInfo = options.swarmInfo;
+  if (swarmInfo) {
+    app.get('/api/swarm', (_req, res) => {
+      res.set('Cache-Control', 'no-store').json(swarmInfo());
+    });
+  }
+  // The signed announcement of an object, so bytes fetched over HTTP can be verified too.
+  app.get('/swarm/:stream/announcement/:kind/:id', (req, res) => {
+    const id = Number(req.params.id);
+    const object =
+      req.params.stream !== options.stream || !Number.isSafeInteger(id)
+        ? undefined
+        : req.params.kind === 'media'
+          ? store.get(id)
+          : req.params.kind === 'init'
+            ? store.init(id)
+            : undefined;
+    if (!object?.announcement) {
+      res.status(404).type('text/plain').send('no such object in the live window\n');
+      return;
+    }
+    res.type('application/octet-stream').send(Buffer.from(encodeAnnouncement(object.announcement)));
+  });
+
   const live = express.Router();
   live.use((req, res, next) => {
     const stream = req.baseUrl.split('/')[2];
@@ -47,7 +75,7 @@ export function createHttpOrigin(options: HttpOriginOptions): Express {
   });
   live.get('/index.m3u8', (req, res) => {
     stats.sawViewer(viewerId(req));
-    const segments = store.latest(options.playlistSegments);
+    const segments = store.playlistWindow(options.playlistSegments);
     const first = segments[0];
     if (!first) {
       res.status(503).set('Retry-After', '1').type('text/plain').send('stream not started yet\n');
@@ -55,14 +83,13 @@ export function createHttpOrigin(options: HttpOriginOptions): Express {
     }
     const body = renderPlaylist({
       segments,
-      discontinuitySequence: store.discontinuitiesBefore(first.sequence),
       targetDuration: options.segmentSeconds,
       ended: store.ended,
     });
     res.set('Cache-Control', 'no-cache').type('application/vnd.apple.mpegurl').send(body);
   });
   live.get('/init-:id.mp4', (req, res) => {
-    const bytes = store.init(Number(req.params.id));
+    const bytes = store.init(Number(req.params.id))?.bytes;
     sendMedia(res, bytes, 'video/mp4');
   });
   live.get('/:sequence.m4s', (req, res) => {

@@ -13,7 +13,7 @@ import type { EncodeProfile, SourceSpec } from './config.js';
 import { buildFfmpegArgs } from './ffmpeg-args.js';
 import { parseFfmpegPlaylist } from './ffmpeg-playlist.js';
 import type { Logger } from './logger.js';
-import type { SegmentStore } from './segment-store.js';
+import type { LivePublisher } from './live-publisher.js';
 
 export interface IngestOptions {
   ffmpegPath: string;
@@ -22,7 +22,7 @@ export interface IngestOptions {
   profile: EncodeProfile;
   hasAudio?: boolean;
   workDir: string;
-  store: SegmentStore;
+  publisher: LivePublisher;
   log: Logger;
 }
 
@@ -80,7 +80,7 @@ export class Ingest {
       if (this.stopped) return;
       if (outcome.finished) {
         this.state = 'ended';
-        this.options.store.end();
+        this.options.publisher.store.end();
         this.options.log.info('source finished: the broadcast has ended (Ctrl-C to quit)');
         return;
       }
@@ -133,7 +133,7 @@ export class Ingest {
       }
     });
 
-    const reader = new RunReader(outDir, options.store, () => {
+    const reader = new RunReader(outDir, options.publisher, () => {
       if (this.state !== 'live') options.log.debug(`run ${runId} is live`);
       this.state = 'live';
     });
@@ -192,7 +192,7 @@ class RunReader {
 
   constructor(
     private readonly dir: string,
-    private readonly store: SegmentStore,
+    private readonly publisher: LivePublisher,
     private readonly onSegment: () => void,
   ) {}
 
@@ -224,7 +224,7 @@ class RunReader {
       if (!playlist.initFile) return;
       const init = await readFile(join(this.dir, playlist.initFile)).catch(() => undefined);
       if (!init || init.length === 0) return;
-      this.store.beginRun(new Uint8Array(init));
+      this.publisher.beginRun(new Uint8Array(init));
       this.begun = true;
     }
     for (const entry of playlist.segments) {
@@ -234,7 +234,7 @@ class RunReader {
       this.lastIndex = entry.index;
       if (!bytes || bytes.length === 0) continue; // deleted before we got to it: skip, never stall
       await rm(path, { force: true });
-      this.store.append(entry.duration, new Uint8Array(bytes));
+      this.publisher.append(entry.duration, new Uint8Array(bytes));
       this.published += 1;
       this.onSegment();
     }

@@ -15,6 +15,7 @@ export interface OriginStatsSources {
   lastSequence: () => number | null;
   ingest: () => IngestStats;
   peers: () => PeerStats[];
+  tree: () => ApiStats['tree'];
 }
 
 export class OriginStats {
@@ -65,6 +66,14 @@ export class OriginStats {
       },
     });
     new Gauge({
+      name: 'swarmcast_tree_depth',
+      help: 'Deepest level of the live tree (0 when no peer is attached).',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.tree().depth);
+      },
+    });
+    new Gauge({
       name: 'swarmcast_ingest_restarts',
       help: 'Times the encoder was restarted after dying.',
       registers: [this.registry],
@@ -99,6 +108,7 @@ export class OriginStats {
       originBytes: { ...this.bytes },
       viewers: this.viewers(),
       peers: this.sources.peers(),
+      tree: this.sources.tree(),
       ingest: this.sources.ingest(),
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
     };

@@ -1,10 +1,8 @@
 /** Renders the live media playlist (RFC 8216) from the segment window. Pure. */
-import type { LiveSegment } from './segment-store.js';
+import type { LiveSegment } from '../swarm/segment-store.js';
 
 export interface PlaylistInput {
   segments: readonly LiveSegment[];
-  /** Discontinuity tags on segments that have already slid out of the playlist. */
-  discontinuitySequence: number;
   targetDuration: number;
   ended: boolean;
 }
@@ -20,7 +18,7 @@ export function renderPlaylist(input: PlaylistInput): string {
     '#EXT-X-VERSION:7',
     `#EXT-X-TARGETDURATION:${target}`,
     `#EXT-X-MEDIA-SEQUENCE:${first?.sequence ?? 0}`,
-    `#EXT-X-DISCONTINUITY-SEQUENCE:${input.discontinuitySequence}`,
+    `#EXT-X-DISCONTINUITY-SEQUENCE:${first ? first.discontinuitySequence - (first.discontinuity ? 1 : 0) : 0}`,
     '#EXT-X-INDEPENDENT-SEGMENTS',
   ];
   let initId: number | undefined;

@@ -1,22 +1,27 @@
 /**
- * The origin, composed: ingest (ffmpeg) → segment store → HTTP origin and stats.
- * One start/stop contract; `stop` releases every process, socket and scratch file it made.
+ * The origin, composed: ingest (ffmpeg) → signed publisher → segment store, served over HTTP and
+ * pushed into the swarm. One start/stop contract; `stop` releases every process, socket and
+ * scratch file it made.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
+import { SegmentStore } from '../swarm/segment-store.js';
 import type { BroadcastConfig, SourceSpec } from './config.js';
 import { locateFfmpeg } from './ffmpeg-locate.js';
+import { freePort } from './free-port.js';
+import { closeServer, listenHttp } from './http-listen.js';
 import { createHttpOrigin } from './http-origin.js';
 import { Ingest } from './ingest.js';
+import { LivePublisher } from './live-publisher.js';
 import type { Logger } from './logger.js';
 import { probeMedia } from './media-probe.js';
 import { OriginStats } from './origin-stats.js';
 import { startRtmpGate, type RtmpGate } from './rtmp-gate.js';
-import { SegmentStore } from './segment-store.js';
-import { freePort } from './free-port.js';
+import { loadStreamKey } from './stream-key.js';
+import { startSwarmOrigin, type SwarmOrigin } from './swarm-origin.js';
 
 export interface Seeder {
   readonly port: number;
@@ -24,6 +29,7 @@ export interface Seeder {
   readonly url: string;
   readonly store: SegmentStore;
   readonly stats: OriginStats;
+  readonly swarm: SwarmOrigin;
   /** Where an RTMP publisher pushes to, when the source is rtmp. */
   readonly rtmp: { url: string; key: string } | undefined;
   stop(): Promise<void>;
@@ -36,8 +42,10 @@ export async function startSeeder(config: BroadcastConfig, log: Logger): Promise
     config.source.kind === 'file'
       ? (await probeMedia(ffmpeg.path, config.source.path)).hasAudio
       : true;
+  const key = loadStreamKey(config.dataDir, config.stream, config.keyFile);
 
   const store = new SegmentStore(config.retainSegments);
+  const publisher = new LivePublisher(store, config.stream, key);
   const gate = config.source.kind === 'rtmp' ? await openRtmpGate(config, log) : undefined;
   const source: SourceSpec =
     config.source.kind === 'rtmp' && gate
@@ -49,15 +57,33 @@ export async function startSeeder(config: BroadcastConfig, log: Logger): Promise
     profile: config.profile,
     hasAudio,
     workDir: join(config.dataDir, 'ingest', `${config.stream}-${randomBytes(4).toString('hex')}`),
-    store,
+    publisher,
     log,
   });
-  const stats = new OriginStats({
+
+  let swarm: SwarmOrigin;
+  try {
+    swarm = await startSwarmOrigin({
+      streamId: config.stream,
+      store,
+      publicKey: key.publicKey,
+      host: config.host,
+      port: config.swarmPort,
+      maxChildren: config.maxChildren,
+      log,
+      onSwarmBytes: (bytes) => stats.countBytes('swarm', bytes),
+    });
+  } catch (error) {
+    await gate?.gate.close();
+    throw new RuntimeError(`cannot start the swarm node: ${(error as Error).message}`);
+  }
+  const stats: OriginStats = new OriginStats({
     stream: config.stream,
-    segmentsPublished: () => store.published,
+    segmentsPublished: () => store.received,
     lastSequence: () => store.lastSequence,
     ingest: () => ingest.stats(),
-    peers: () => [],
+    peers: () => swarm.peers(),
+    tree: () => ({ ...swarm.shape(), originChildren: swarm.childCount() }),
   });
   const app = createHttpOrigin({
     stream: config.stream,
@@ -65,12 +91,13 @@ export async function startSeeder(config: BroadcastConfig, log: Logger): Promise
     stats,
     playlistSegments: config.playlistSegments,
     segmentSeconds: config.profile.segmentSeconds,
+    swarmInfo: () => swarm.info(),
   });
   const server = createServer(app);
   try {
-    await listen(server, config.port, config.host);
+    await listenHttp(server, config.port, config.host);
   } catch (error) {
-    await gate?.gate.close();
+    await Promise.all([gate?.gate.close(), swarm.stop()]);
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
@@ -84,13 +111,14 @@ export async function startSeeder(config: BroadcastConfig, log: Logger): Promise
     url,
     store,
     stats,
+    swarm,
     rtmp:
       config.source.kind === 'rtmp' && gate
         ? { url: `rtmp://${browserHost}:${gate.gate.port}/live`, key: config.source.key }
         : undefined,
     stop() {
       stopping ??= (async () => {
-        await Promise.all([ingest.stop(), gate?.gate.close(), closeServer(server)]);
+        await Promise.all([ingest.stop(), gate?.gate.close(), closeServer(server), swarm.stop()]);
       })();
       return stopping;
     },
@@ -118,38 +146,4 @@ async function openRtmpGate(
   } catch (error) {
     throw new RuntimeError(`RTMP: ${(error as Error).message}`);
   }
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      if (error.code === 'EADDRINUSE') {
-        reject(
-          new RuntimeError(`port ${port} is already in use on ${host}; pick another with --port`),
-        );
-      } else if (error.code === 'EACCES') {
-        reject(
-          new RuntimeError(`not allowed to listen on ${host}:${port}; pick a port above 1023`),
-        );
-      } else {
-        reject(new RuntimeError(`cannot listen on ${host}:${port}: ${error.message}`));
-      }
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

@@ -1,9 +1,12 @@
 /** The real CLI, real ffmpeg, real HTTP on 127.0.0.1. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiStats } from '../../src/contracts/stats.js';
+import { decodeAnnouncement, verifyAnnouncement } from '../../src/swarm/announcement.js';
+import { hexToBytes } from '../../src/swarm/hex.js';
+import { freePort } from '../../src/seeder/free-port.js';
 import { runCli, startBroadcast, type CliProcess } from '../helpers/cli-process.js';
 import { eventually, getBytes, getJson, getText } from '../helpers/http.js';
 import { topLevelBoxes } from '../helpers/mp4-boxes.js';
@@ -75,6 +78,23 @@ describe('swarmcast broadcast --source test', () => {
     expect(metrics.text).toMatch(/^swarmcast_segments_published_total \d+/m);
   });
 
+  it('signs with a stream key kept in the data dir, readable only by its owner', async () => {
+    const file = join(dataDir, 'keys', 'stream-main.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { publicKey: string };
+    const swarm = await getJson<{ publicKey: string; peerId: string; addrs: string[] }>(
+      `${url}/api/swarm`,
+    );
+    expect(swarm.publicKey).toBe(stored.publicKey);
+    expect(swarm.addrs.every((addr) => addr.startsWith('/ip4/127.0.0.1/'))).toBe(true);
+    const { text } = await getText(`${url}/live/main/index.m3u8`);
+    const sequence = text.match(/^(\d+)\.m4s$/m)![1]!;
+    const announcement = await getBytes(`${url}/swarm/main/announcement/media/${sequence}`);
+    const decoded = decodeAnnouncement(announcement);
+    expect(verifyAnnouncement(decoded, hexToBytes(stored.publicKey)!)).toBe(true);
+    expect(decoded.byteLength).toBe((await getBytes(`${url}/live/main/${sequence}.m4s`)).length);
+  });
+
   it('answers unknown streams and segments with 404, not a crash', async () => {
     expect((await getText(`${url}/live/other/index.m3u8`)).status).toBe(404);
     expect((await getText(`${url}/live/main/999999.m4s`)).status).toBe(404);
@@ -140,6 +160,18 @@ describe('swarmcast broadcast refuses bad input with one clear line', () => {
       await cli.stop();
     }
   });
+
+  it('a relay whose seeder is unreachable exits 1', async () => {
+    const port = await freePort();
+    await expectFailure(
+      ['relay', '--seeder', `http://127.0.0.1:${port}`, '--host', '127.0.0.1'],
+      1,
+      /relay: cannot join through http:\/\/127\.0\.0\.1:\d+/,
+    );
+  });
+
+  it('a relay without --seeder exits 2', () =>
+    expectFailure(['relay'], 2, /--seeder <url> is required/));
 
   it('--help lists the flags and exits 0', async () => {
     const cli = runCli(['broadcast', '--help']);

@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { LivePublisher } from '../../src/seeder/live-publisher.js';
 import { renderPlaylist } from '../../src/seeder/playlist.js';
-import { SegmentStore } from '../../src/seeder/segment-store.js';
+import { generateKeyPair } from '../../src/seeder/stream-key.js';
+import { verifyAnnouncement } from '../../src/swarm/announcement.js';
+import { SegmentStore } from '../../src/swarm/segment-store.js';
 
 const bytes = (n: number) => new Uint8Array(n).fill(n % 251);
+const key = generateKeyPair();
+
+function setup(retain: number) {
+  const store = new SegmentStore(retain);
+  return { store, publisher: new LivePublisher(store, 'main', key) };
+}
 
 function playlistOf(store: SegmentStore, count = 6): string {
-  const segments = store.latest(count);
   return renderPlaylist({
-    segments,
-    discontinuitySequence: store.discontinuitiesBefore(segments[0]?.sequence ?? 0),
+    segments: store.playlistWindow(count),
     targetDuration: 1,
     ended: store.ended,
   });
@@ -16,10 +23,10 @@ function playlistOf(store: SegmentStore, count = 6): string {
 
 describe('segment store and live playlist', () => {
   it('keeps a bounded window and lists the newest segments with a rising media sequence', () => {
-    const store = new SegmentStore(10);
-    store.beginRun(bytes(5));
-    for (let i = 0; i < 100; i++) store.append(1, bytes(100 + i));
-    expect(store.published).toBe(100);
+    const { store, publisher } = setup(10);
+    publisher.beginRun(bytes(5));
+    for (let i = 0; i < 100; i++) publisher.append(1, bytes(100 + i));
+    expect(store.received).toBe(100);
     expect(store.get(89)).toBeUndefined();
     expect(store.get(90)?.bytes.length).toBe(190);
     expect(store.get(99)?.sequence).toBe(99);
@@ -34,19 +41,30 @@ describe('segment store and live playlist', () => {
     expect(text).not.toContain('#EXT-X-ENDLIST');
   });
 
+  it('signs every segment and init it publishes', () => {
+    const { store, publisher } = setup(10);
+    publisher.beginRun(bytes(5));
+    const segment = publisher.append(1, bytes(10));
+    expect(segment.announcement && verifyAnnouncement(segment.announcement, key.publicKey)).toBe(
+      true,
+    );
+    const init = store.init(0)!;
+    expect(init.announcement && verifyAnnouncement(init.announcement, key.publicKey)).toBe(true);
+    expect(verifyAnnouncement(segment.announcement!, generateKeyPair().publicKey)).toBe(false);
+  });
+
   it('marks an encoder restart with a discontinuity and a new init segment', () => {
-    const store = new SegmentStore(10);
-    store.beginRun(bytes(5));
-    store.append(1, bytes(10));
-    store.append(1, bytes(11));
-    store.beginRun(bytes(6));
-    store.append(1, bytes(12));
-    const text = playlistOf(store);
-    const lines = text.trim().split('\n');
-    const uriLines = lines.filter(
+    const { store, publisher } = setup(10);
+    publisher.beginRun(bytes(5));
+    publisher.append(1, bytes(10));
+    publisher.append(1, bytes(11));
+    publisher.beginRun(bytes(6));
+    publisher.append(1, bytes(12));
+    const lines = playlistOf(store).trim().split('\n');
+    const tags = lines.filter(
       (l) => l.endsWith('.m4s') || l.startsWith('#EXT-X-DISC') || l.startsWith('#EXT-X-MAP'),
     );
-    expect(uriLines).toEqual([
+    expect(tags).toEqual([
       '#EXT-X-DISCONTINUITY-SEQUENCE:0',
       '#EXT-X-MAP:URI="init-0.mp4"',
       '0.m4s',
@@ -55,26 +73,39 @@ describe('segment store and live playlist', () => {
       '#EXT-X-MAP:URI="init-1.mp4"',
       '2.m4s',
     ]);
-    expect(store.init(1)?.length).toBe(6);
+    expect(store.init(1)?.bytes.length).toBe(6);
   });
 
   it('counts discontinuities that slid out of the window', () => {
-    const store = new SegmentStore(3);
-    store.beginRun(bytes(5));
-    store.append(1, bytes(10));
-    store.beginRun(bytes(6));
-    store.append(1, bytes(11)); // discontinuity on sequence 1
-    store.append(1, bytes(12));
-    store.append(1, bytes(13));
-    store.append(1, bytes(14)); // window is now 2..4
+    const { store, publisher } = setup(3);
+    publisher.beginRun(bytes(5));
+    publisher.append(1, bytes(10));
+    publisher.beginRun(bytes(6));
+    publisher.append(1, bytes(11)); // discontinuity on sequence 1
+    publisher.append(1, bytes(12));
+    publisher.append(1, bytes(13));
+    publisher.append(1, bytes(14)); // window is now 2..4
     expect(playlistOf(store, 3)).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:1\n');
     expect(store.init(0)).toBeUndefined(); // the first run's init is no longer referenced
   });
 
+  it('ends the playlist before a hole, so players never skip a segment still being fetched', () => {
+    const { store, publisher } = setup(30);
+    publisher.beginRun(bytes(5));
+    const all = Array.from({ length: 10 }, (_, i) => publisher.append(1, bytes(20 + i)));
+    const edge = new SegmentStore(30);
+    edge.putInit(store.init(0)!);
+    for (const segment of all) if (segment.sequence !== 8) edge.put(segment);
+    // 9 sits alone after the hole at 8: the playlist ends at 7 until 8 arrives.
+    expect(edge.playlistWindow(6).map((s) => s.sequence)).toEqual([2, 3, 4, 5, 6, 7]);
+    edge.put(all[8]!);
+    expect(edge.playlistWindow(6).map((s) => s.sequence)).toEqual([4, 5, 6, 7, 8, 9]);
+  });
+
   it('ends the playlist when the source finishes', () => {
-    const store = new SegmentStore(3);
-    store.beginRun(bytes(5));
-    store.append(2, bytes(10));
+    const { store, publisher } = setup(3);
+    publisher.beginRun(bytes(5));
+    publisher.append(2, bytes(10));
     store.end();
     const text = playlistOf(store);
     expect(text.trim().endsWith('#EXT-X-ENDLIST')).toBe(true);
@@ -82,6 +113,6 @@ describe('segment store and live playlist', () => {
   });
 
   it('refuses a segment before any init', () => {
-    expect(() => new SegmentStore(3).append(1, bytes(1))).toThrow(/beginRun/);
+    expect(() => setup(3).publisher.append(1, bytes(1))).toThrow(/beginRun/);
   });
 });

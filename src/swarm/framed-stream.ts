@@ -1,0 +1,91 @@
+/**
+ * Frames over a libp2p stream: `send` respects back-pressure (the caller sees how much is
+ * queued), `read` returns the next frame or fails on malformed bytes, time-out or close.
+ */
+import type { Stream } from '@libp2p/interface';
+import { WireError } from './bytes.js';
+import { FrameDecoder, encodeFrame, type Frame } from './frames.js';
+
+export class StreamClosedError extends Error {
+  override readonly name = 'StreamClosedError';
+}
+
+export class FramedStream {
+  private readonly decoder = new FrameDecoder();
+  private readonly queue: Frame[] = [];
+  private readonly source: AsyncIterator<Uint8Array | { subarray(): Uint8Array }>;
+  /** Payload bytes written, for upload accounting. */
+  bytesSent = 0;
+  /** Rewrites outgoing frames: fault injection for tests of misbehaving peers, never set otherwise. */
+  outgoing: ((frame: Frame) => Frame) | undefined;
+
+  constructor(readonly stream: Stream) {
+    this.source = stream[Symbol.asyncIterator]() as AsyncIterator<
+      Uint8Array | { subarray(): Uint8Array }
+    >;
+  }
+
+  /** Sends one frame; false means the transport asked us to slow down. */
+  send(frame: Frame): boolean {
+    const bytes = encodeFrame(this.outgoing ? this.outgoing(frame) : frame);
+    this.bytesSent += bytes.length;
+    return this.stream.send(bytes);
+  }
+
+  /** Bytes handed to `send` that the transport has not taken yet. */
+  get queuedBytes(): number {
+    return this.stream.writeBufferLength;
+  }
+
+  get open(): boolean {
+    return this.stream.status === 'open';
+  }
+
+  /** The next frame. Throws WireError (malformed), StreamClosedError, or the signal's reason. */
+  async read(signal?: AbortSignal): Promise<Frame> {
+    for (;;) {
+      const queued = this.queue.shift();
+      if (queued) return queued;
+      signal?.throwIfAborted();
+      const next = await raceAbort(this.source.next(), signal);
+      if (next.done) throw new StreamClosedError('stream closed by the remote');
+      const value = next.value;
+      const bytes = value instanceof Uint8Array ? value : value.subarray();
+      this.queue.push(...this.decoder.push(bytes));
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.stream.close({ signal: AbortSignal.timeout(2_000) });
+    } catch {
+      this.stream.abort(new Error('close timed out'));
+    }
+  }
+
+  abort(reason: Error): void {
+    if (this.stream.status === 'open' || this.stream.status === 'closing')
+      this.stream.abort(reason);
+  }
+}
+
+function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () =>
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+export { WireError };

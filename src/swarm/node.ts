@@ -1,0 +1,47 @@
+/**
+ * The libp2p node every peer runs. Transports come from a per-platform module
+ * (`transports.node.ts` here; the browser variant arrives with browser peers).
+ */
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { circuitRelayServer } from '@libp2p/circuit-relay-v2';
+import { gossipsub } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import type { PrivateKey } from '@libp2p/interface';
+import { ping, type Ping } from '@libp2p/ping';
+import { createLibp2p, type Libp2p } from 'libp2p';
+import { nodeTransports } from './transports.node.js';
+
+export interface SwarmNodeInit {
+  /** Multiaddrs to listen on, e.g. `/ip4/127.0.0.1/tcp/0` and `/ip4/127.0.0.1/tcp/0/ws`. */
+  listen: string[];
+  /** Addresses to tell others instead of the listen addresses (port forwarding, proxies). */
+  announce?: string[];
+  /** Run a circuit-relay server (the origin does, for browsers). */
+  relayServer?: boolean;
+  privateKey?: PrivateKey;
+}
+
+/** The services swarm code relies on; others (gossipsub, relay) are reached through libp2p itself. */
+export type SwarmNode = Libp2p<{ ping: Ping }>;
+
+export async function createSwarmNode(init: SwarmNodeInit): Promise<SwarmNode> {
+  const services = {
+    identify: identify(),
+    ping: ping(),
+    pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+    ...(init.relayServer ? { relay: circuitRelayServer() } : {}),
+  };
+  return createLibp2p<{ ping: Ping }>({
+    ...(init.privateKey ? { privateKey: init.privateKey } : {}),
+    addresses: {
+      listen: init.listen,
+      ...(init.announce?.length ? { announce: init.announce } : {}),
+    },
+    transports: nodeTransports(),
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services,
+    connectionManager: { maxConnections: 300 },
+  });
+}

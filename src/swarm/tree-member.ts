@@ -1,0 +1,282 @@
+/**
+ * The child side of the tree: ask the origin for candidate parents, measure the round-trip time
+ * to each, attach to the nearest good one, and receive the stream from it. On losing the parent
+ * (closed connection, silence, or misbehaviour) re-attach at once to the best backup already
+ * measured; only when all backups fail ask the origin again.
+ */
+import { multiaddr } from '@multiformats/multiaddr';
+import type { CoordClient } from './coord-client.js';
+import { FramedStream } from './framed-stream.js';
+import type { TreePosition } from './live-server.js';
+import { short } from './live-server.js';
+import type { Logger } from './logger.js';
+import type { PeerKind } from './messages.js';
+import type { SwarmNode } from './node.js';
+import { ObjectAssembler, ProtocolViolation, type AssemblerHooks } from './object-assembler.js';
+import { rankCandidates, type MeasuredCandidate } from './parent-choice.js';
+import { PROTOCOL } from './protocol.js';
+
+export interface ParentLink {
+  id: string;
+  rttMs: number;
+  framed: FramedStream;
+  depth: number;
+  path: string[];
+  attachedAt: number;
+}
+
+export interface TreeMemberOptions {
+  node: SwarmNode;
+  coord: CoordClient;
+  streamId: string;
+  originId: string;
+  publicKey: Uint8Array;
+  kind: PeerKind;
+  maxChildren: number;
+  log: Logger;
+  /** Where objects from the parent go (verification happens in the assembler). */
+  hooks: AssemblerHooks;
+  /** The newest sequence held, so a new parent can send what was missed. */
+  lastSequence: () => number | null;
+  onParentChanged: (parent: ParentLink | undefined, repairMs: number | undefined) => void;
+  /** Bytes received from the parent (for from-peers / from-origin accounting). */
+  onReceived: (bytes: number, fromOrigin: boolean) => void;
+}
+
+const MEASURE_COUNT = 6;
+const PING_TIMEOUT_MS = 2_000;
+const ATTACH_TIMEOUT_MS = 3_000;
+/** A parent that sends nothing for this long is taken as gone. */
+const SILENCE_MS = 5_000;
+
+export class TreeMember {
+  private parent: ParentLink | undefined;
+  private backups: MeasuredCandidate[] = [];
+  private readonly banned = new Set<string>();
+  private readonly controller = new AbortController();
+  private lostAt: number | undefined;
+  private attaching: Promise<void> | undefined;
+
+  constructor(private readonly options: TreeMemberOptions) {}
+
+  /** Resolves once attached for the first time. */
+  async start(): Promise<void> {
+    await this.attachSomewhere();
+  }
+
+  stop(): void {
+    this.controller.abort();
+    this.parent?.framed.abort(new Error('stopping'));
+    this.parent = undefined;
+  }
+
+  get current(): ParentLink | undefined {
+    return this.parent;
+  }
+
+  position(): TreePosition | undefined {
+    const parent = this.parent;
+    if (!parent) return undefined;
+    return { depth: parent.depth, path: [...parent.path, this.options.node.peerId.toString()] };
+  }
+
+  /** Peers measured as possible parents (nearest first): also good places to fetch gaps from. */
+  neighbours(): string[] {
+    return this.backups.map((candidate) => candidate.id);
+  }
+
+  /** Never choose this peer again (it sent corrupt or malformed data). */
+  ban(peerId: string): void {
+    this.banned.add(peerId);
+    this.backups = this.backups.filter((candidate) => candidate.id !== peerId);
+  }
+
+  private attachSomewhere(): Promise<void> {
+    this.attaching ??= this.attachLoop().finally(() => (this.attaching = undefined));
+    return this.attaching;
+  }
+
+  private async attachLoop(): Promise<void> {
+    const { signal } = this.controller;
+    const failed = new Set<string>();
+    let delay = 250;
+    while (!signal.aborted) {
+      for (const candidate of [...this.backups]) {
+        if (signal.aborted) return;
+        if (this.banned.has(candidate.id) || failed.has(candidate.id)) continue;
+        try {
+          await this.attach(candidate);
+          return;
+        } catch (error) {
+          failed.add(candidate.id);
+          this.backups = this.backups.filter((backup) => backup.id !== candidate.id);
+          this.options.log.debug(
+            `attach to ${short(candidate.id)} failed: ${(error as Error).message}`,
+          );
+        }
+      }
+      try {
+        this.backups = await this.measure([...failed, ...this.banned]);
+        if (this.backups.length > 0) {
+          failed.clear();
+          continue;
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        this.options.log.warn(`cannot reach the origin's coordinator: ${(error as Error).message}`);
+      }
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, 4_000);
+      failed.clear();
+    }
+  }
+
+  /** Asks the origin for candidates and pings each; returns them ranked nearest first. */
+  private async measure(exclude: string[]): Promise<MeasuredCandidate[]> {
+    const { options } = this;
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(10_000)]);
+    const reply = await options.coord.join(options.kind, options.maxChildren, exclude, signal);
+    const self = options.node.peerId.toString();
+    const list = [reply.origin, ...reply.candidates]
+      .filter(
+        (candidate, index, all) => all.findIndex((other) => other.id === candidate.id) === index,
+      )
+      .filter((candidate) => candidate.id !== self && !this.banned.has(candidate.id))
+      .slice(0, MEASURE_COUNT + 1);
+    const measured = await Promise.all(
+      list.map(async (candidate): Promise<MeasuredCandidate> => ({
+        ...candidate,
+        rttMs: await this.rtt(candidate.addrs),
+      })),
+    );
+    const ranked = rankCandidates(measured);
+    options.log.debug(
+      `candidates: ${ranked.map((c) => `${short(c.id)} d${c.depth} ${c.rttMs.toFixed(1)}ms`).join(', ') || 'none'}`,
+    );
+    return ranked;
+  }
+
+  /** The best of two pings, so one scheduling hiccup does not decide the tree. */
+  private async rtt(addrs: string[]): Promise<number> {
+    const targets = addrs.map((addr) => multiaddr(addr));
+    let best = Infinity;
+    for (let i = 0; i < 2; i++) {
+      try {
+        const signal = AbortSignal.any([
+          this.controller.signal,
+          AbortSignal.timeout(PING_TIMEOUT_MS),
+        ]);
+        best = Math.min(best, await this.options.node.services.ping.ping(targets, { signal }));
+      } catch {
+        break;
+      }
+    }
+    return best;
+  }
+
+  private async attach(candidate: MeasuredCandidate): Promise<void> {
+    const { node } = this.options;
+    const signal = AbortSignal.any([
+      this.controller.signal,
+      AbortSignal.timeout(ATTACH_TIMEOUT_MS),
+    ]);
+    const stream = await node.dialProtocol(
+      candidate.addrs.map((addr) => multiaddr(addr)),
+      PROTOCOL.live,
+      { signal },
+    );
+    const framed = new FramedStream(stream);
+    try {
+      framed.send({
+        type: 'control',
+        message: {
+          t: 'attach',
+          stream: this.options.streamId,
+          kind: this.options.kind,
+          after: this.options.lastSequence(),
+        },
+      });
+      const frame = await framed.read(signal);
+      if (frame.type !== 'control') throw new Error('parent sent data before accepting');
+      const reply = frame.message;
+      if (reply.t === 'reject') throw new Error(`rejected: ${reply.reason}`);
+      if (reply.t !== 'accept') throw new Error(`unexpected ${reply.t}`);
+      if (reply.path.includes(node.peerId.toString())) throw new Error('would form a loop');
+      const repairMs = this.lostAt === undefined ? undefined : Date.now() - this.lostAt;
+      this.lostAt = undefined;
+      this.parent = {
+        id: candidate.id,
+        rttMs: candidate.rttMs,
+        framed,
+        depth: reply.depth,
+        path: reply.path,
+        attachedAt: Date.now(),
+      };
+      this.options.onParentChanged(this.parent, repairMs);
+      void this.receive(this.parent);
+    } catch (error) {
+      framed.abort(error as Error);
+      throw error;
+    }
+  }
+
+  /** Reads the parent's stream until it ends, then finds a new parent. */
+  private async receive(parent: ParentLink): Promise<void> {
+    const fromOrigin = parent.id === this.options.originId;
+    const assembler = new ObjectAssembler(
+      this.options.publicKey,
+      this.options.streamId,
+      this.options.hooks,
+    );
+    let reason = 'closed';
+    try {
+      for (;;) {
+        const frame = await parent.framed.read(
+          AbortSignal.any([this.controller.signal, AbortSignal.timeout(SILENCE_MS)]),
+        );
+        if (frame.type === 'control') {
+          if (frame.message.t !== 'path')
+            throw new ProtocolViolation(`unexpected ${frame.message.t} from parent`);
+          if (frame.message.path.includes(this.options.node.peerId.toString()))
+            throw new Error('parent moved below us');
+          parent.depth = frame.message.depth;
+          parent.path = frame.message.path;
+          this.options.onParentChanged(parent, undefined);
+          continue;
+        }
+        if (frame.type === 'chunk') this.options.onReceived(frame.data.length, fromOrigin);
+        assembler.handle(frame);
+      }
+    } catch (error) {
+      reason = (error as Error).message;
+      if (error instanceof ProtocolViolation || (error as Error).name === 'WireError') {
+        this.options.log.warn(
+          `parent ${short(parent.id)} misbehaved (${reason}); dropping it for good`,
+        );
+        this.ban(parent.id);
+      }
+    }
+    parent.framed.abort(new Error(reason));
+    if (this.parent !== parent || this.controller.signal.aborted) return;
+    this.parent = undefined;
+    this.lostAt = Date.now();
+    this.backups = this.backups.filter((candidate) => candidate.id !== parent.id);
+    this.options.log.info(`lost parent ${short(parent.id)} (${reason}); re-attaching`);
+    this.options.onParentChanged(undefined, undefined);
+    await this.attachSomewhere();
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
