@@ -20,6 +20,8 @@ export interface PeerStats {
   hopLatencyMs: number;
   /** Median ms from the origin signing a segment to this peer having verified it. */
   originLatencyMs: number;
+  /** 95th percentile of the same, over its last 20 segments. */
+  originLatencyP95Ms: number;
   maxChildren: number;
   /** First sequence this peer received (it is responsible for every one after). */
   firstSequence: number | null;

@@ -81,7 +81,13 @@ export function buildFfmpegArgs(input: FfmpegArgsInput, font = findFont()): stri
     String(gop),
     '-sc_threshold',
     '0',
+    // Constant bitrate, as live platforms expect: the stream costs what --video-bitrate says
+    // whatever the picture, so capacity planning (and benchmarks) hold.
+    '-x264-params',
+    'nal-hrd=cbr',
     '-b:v',
+    `${profile.videoBitrateKbps}k`,
+    '-minrate',
     `${profile.videoBitrateKbps}k`,
     '-maxrate',
     `${profile.videoBitrateKbps}k`,

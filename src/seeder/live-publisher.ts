@@ -2,7 +2,7 @@
  * Turns encoder output into signed objects: numbers each segment, signs its announcement with the
  * stream key, and puts it in the origin's store, from where HTTP and the swarm serve it.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../swarm/crypto.js';
 import { signAnnouncement, type UnsignedAnnouncement } from '../swarm/announcement.js';
 import type { LiveSegment, SegmentStore } from '../swarm/segment-store.js';
 import type { KeyPair } from './stream-key.js';

@@ -2,10 +2,10 @@
  * The stream's ed25519 key: created on first run in the data dir (mode 0600), or read from a file
  * given with --key. The public half is what peers check every announcement against.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RuntimeError, UsageError } from '../errors.js';
+import { ed25519PublicKey, ed25519SecretKey } from '../swarm/crypto.js';
 import { bytesToHex, hexToBytes } from '../swarm/hex.js';
 
 export interface KeyPair {
@@ -20,8 +20,8 @@ interface KeyFile {
 }
 
 export function generateKeyPair(): KeyPair {
-  const secretKey = ed25519.utils.randomSecretKey();
-  return { secretKey, publicKey: ed25519.getPublicKey(secretKey) };
+  const secretKey = ed25519SecretKey();
+  return { secretKey, publicKey: ed25519PublicKey(secretKey) };
 }
 
 export function writeKeyFile(path: string, key: KeyPair, overwrite = false): void {
@@ -55,7 +55,7 @@ export function readKeyFile(path: string): KeyPair {
       : undefined;
   if (!secretKey || secretKey.length !== 32)
     throw new UsageError(`key file ${path} is not a swarmcast ed25519 key`);
-  const publicKey = ed25519.getPublicKey(secretKey);
+  const publicKey = ed25519PublicKey(secretKey);
   if (parsed.publicKey && parsed.publicKey !== bytesToHex(publicKey)) {
     throw new UsageError(`key file ${path}: public key does not match the secret key`);
   }

@@ -149,6 +149,7 @@ export async function startSwarmOrigin(options: SwarmOriginOptions): Promise<Swa
         bytesFromOrigin: report.bytesFromOrigin,
         bytesUploaded: report.bytesUploaded,
         originLatencyMs: report.originLatencyMs,
+        originLatencyP95Ms: report.originLatencyP95Ms,
         hopLatencyMs: report.depth > 0 ? report.originLatencyMs / report.depth : 0,
       }));
     },

@@ -88,14 +88,16 @@ export class TreeView {
 
   /**
    * Attached peers with free slots, shallowest first, for `joiner`, excluding its own subtree and
-   * `exclude`. Only the two shallowest levels that have room are offered: deeper ones would only
-   * lengthen the tree.
+   * `exclude`. Only peers whose chain of parents reaches the origin are offered: below a peer that
+   * died, a whole subtree waits for its root to re-attach and can feed no one meanwhile. Only the
+   * two shallowest levels that have room are offered: deeper ones would only lengthen the tree.
    */
   candidates(joiner: string, exclude: Iterable<string>, limit = 8): Omit<CandidateInfo, 'addrs'>[] {
     const counts = this.childCounts();
     const banned = new Set([...exclude, joiner, ...this.descendants(joiner)]);
+    const rooted = this.descendants(this.originId);
     const open = [...this.peers.values()]
-      .filter((entry) => entry.report.parent !== null && !banned.has(entry.id))
+      .filter((entry) => rooted.has(entry.id) && !banned.has(entry.id))
       .map((entry) => ({
         id: entry.id,
         depth: entry.report.depth,

@@ -3,8 +3,8 @@
  * this length and SHA-256. Peers accept no byte that does not match one. The signed bytes are a
  * fixed binary layout (no canonicalisation questions); the same bytes travel on the wire.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { ByteReader, ByteWriter, WireError } from './bytes.js';
+import { ed25519Sign, ed25519Verify } from './crypto.js';
 
 export type ObjectKind = 'media' | 'init';
 
@@ -64,14 +64,14 @@ export function signingBytes(a: UnsignedAnnouncement): Uint8Array {
 }
 
 export function signAnnouncement(a: UnsignedAnnouncement, secretKey: Uint8Array): Announcement {
-  return { ...a, signature: ed25519.sign(signingBytes(a), secretKey) };
+  return { ...a, signature: ed25519Sign(signingBytes(a), secretKey) };
 }
 
 export function verifyAnnouncement(a: Announcement, publicKey: Uint8Array): boolean {
   try {
-    return ed25519.verify(a.signature, signingBytes(a), publicKey);
+    return ed25519Verify(a.signature, signingBytes(a), publicKey);
   } catch {
-    return false;
+    return false; // a field out of range cannot have been signed
   }
 }
 

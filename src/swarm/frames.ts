@@ -45,16 +45,18 @@ export function encodeFrame(frame: Frame): Uint8Array {
       break;
     }
     case 'chunk': {
-      if (frame.data.length === 0 || frame.data.length > LIMITS.chunkBytes)
+      if (frame.data.length === 0 || frame.data.length > LIMITS.chunkBytes) {
         throw new RangeError('chunk size out of range');
-      const writer = new ByteWriter(10 + frame.data.length);
+      }
+      // The hot path: one allocation, one copy of the payload.
+      const writer = new ByteWriter(FRAME_HEADER_BYTES + 10 + frame.data.length);
+      writer.u32(10 + frame.data.length);
       writer.u8(FRAME.chunk);
       writer.u8(kindByte(frame.kind));
       writer.u32(frame.id);
       writer.u32(frame.offset);
       writer.bytes(frame.data);
-      body = writer.finish();
-      break;
+      return writer.finish();
     }
     case 'abort': {
       const writer = new ByteWriter(6);

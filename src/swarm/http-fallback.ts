@@ -2,7 +2,7 @@
  * The last resort for a missing object: the origin's HTTP server. The bytes are checked against
  * the origin's signed announcement (served next to them) exactly as swarm bytes are.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './crypto.js';
 import {
   decodeAnnouncement,
   verifyAnnouncement,

@@ -128,11 +128,9 @@ export class LiveServer {
   /** Tells children where they now sit, after this peer moved in the tree. */
   positionChanged(): void {
     const position = this.options.position();
-    if (!position) {
-      for (const child of this.children.values())
-        this.drop(child, 'parent lost its place in the tree');
-      return;
-    }
+    // Between parents the subtree stays put: it waits (it has the same gap to fill as we do)
+    // rather than scattering and re-joining all at once.
+    if (!position) return;
     for (const child of this.children.values()) {
       if (position.path.includes(child.id)) {
         this.drop(child, 'would form a loop');

@@ -30,6 +30,7 @@ export interface PeerReport {
   bytesFromOrigin: number;
   bytesUploaded: number;
   originLatencyMs: number;
+  originLatencyP95Ms: number;
   addrs: string[];
 }
 
@@ -132,6 +133,7 @@ function report(value: unknown): PeerReport {
     bytesFromOrigin: num(o, 'bytesFromOrigin'),
     bytesUploaded: num(o, 'bytesUploaded'),
     originLatencyMs: num(o, 'originLatencyMs', 0, 600_000),
+    originLatencyP95Ms: num(o, 'originLatencyP95Ms', 0, 600_000),
     addrs: addrs(o, 'addrs'),
   };
 }

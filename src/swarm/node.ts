@@ -40,7 +40,15 @@ export async function createSwarmNode(init: SwarmNodeInit): Promise<SwarmNode> {
     },
     transports: nodeTransports(),
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // A whole 2 Mb/s segment fits the initial window, so a segment never waits on a window update.
+    streamMuxers: [
+      yamux({
+        streamOptions: {
+          initialStreamWindowSize: 1024 * 1024,
+          maxStreamWindowSize: 4 * 1024 * 1024,
+        },
+      }),
+    ],
     services,
     connectionManager: { maxConnections: 300 },
   });

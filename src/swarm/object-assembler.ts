@@ -5,7 +5,7 @@
  * chunk has arrived and the whole matches the announced length and SHA-256. Anything else is a
  * protocol violation by the sender: the caller disconnects it and does not choose it again.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { createSha256, type Sha256 } from './crypto.js';
 import {
   objectKey,
   verifyAnnouncement,
@@ -47,6 +47,8 @@ interface Pending {
   announcement: Announcement;
   buffer: Uint8Array | undefined;
   received: number;
+  /** Hashed chunk by chunk as they arrive, so the check at the end costs almost nothing. */
+  hash: Sha256 | undefined;
 }
 
 /** More objects in flight from one sender than this is abuse, not streaming. */
@@ -100,6 +102,7 @@ export class ObjectAssembler {
       announcement,
       buffer: known ? undefined : new Uint8Array(announcement.byteLength),
       received: 0,
+      hash: known ? undefined : createSha256(),
     });
     if (!known) this.hooks.onAnnounce?.(announcement);
   }
@@ -114,14 +117,15 @@ export class ObjectAssembler {
       throw new ProtocolViolation('more bytes than announced', true);
     }
     entry.buffer?.set(data, offset);
+    entry.hash?.update(data);
     entry.received += data.length;
     if (entry.received < announcement.byteLength) {
       if (entry.buffer) this.hooks.onChunk?.(announcement, offset, data);
       return;
     }
     this.pending.delete(key);
-    if (!entry.buffer) return;
-    if (!equalBytes(sha256(entry.buffer), announcement.sha256)) {
+    if (!entry.buffer || !entry.hash) return;
+    if (!equalBytes(entry.hash.digest(), announcement.sha256)) {
       throw new ProtocolViolation(`${kind} ${id}: bytes do not match the signed SHA-256`, true);
     }
     this.hooks.onVerified({ announcement, bytes: entry.buffer });

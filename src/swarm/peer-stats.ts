@@ -16,8 +16,17 @@ export class PeerCounters {
 
   /** Median of the recent origin-to-here latencies. */
   get originLatencyMs(): number {
+    return this.percentile(0.5);
+  }
+
+  /** 95th percentile of the recent origin-to-here latencies. */
+  get originLatencyP95Ms(): number {
+    return this.percentile(0.95);
+  }
+
+  private percentile(p: number): number {
     if (this.latencies.length === 0) return 0;
     const sorted = [...this.latencies].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)]!;
+    return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
   }
 }

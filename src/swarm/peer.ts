@@ -80,6 +80,7 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
     ...(options.tamper ? { tamper: options.tamper } : {}),
   });
 
+  /** `fromOrigin` is undefined for objects pushed down the tree (counted per chunk already). */
   const deliver = (object: VerifiedObject, fromOrigin: boolean | undefined) => {
     if (object.announcement.kind === 'init') {
       store.putInit(toInitSegment(object));
@@ -92,7 +93,11 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
     }
     if (store.put(toLiveSegment(object))) {
       counters.segmentsReceived += 1;
-      counters.noteOriginLatency(Date.now() - object.announcement.publishedAt);
+      // Latency is a property of the live push; backfilled and fetched segments are old on purpose.
+      const live =
+        fromOrigin === undefined &&
+        object.announcement.id > (member.current?.backfillUntil ?? Infinity);
+      if (live) counters.noteOriginLatency(Date.now() - object.announcement.publishedAt);
       gaps.noteSegment(object.announcement.id, object.announcement.initId);
     }
   };
@@ -182,6 +187,7 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
       bytesFromOrigin: counters.bytesFromOrigin,
       bytesUploaded: counters.bytesUploaded,
       originLatencyMs: counters.originLatencyMs,
+      originLatencyP95Ms: counters.originLatencyP95Ms,
       addrs: node.getMultiaddrs().map(String),
     };
   };

@@ -23,6 +23,8 @@ export interface ParentLink {
   depth: number;
   path: string[];
   attachedAt: number;
+  /** The newest sequence the parent held when it accepted us: anything up to it is backfill. */
+  backfillUntil: number;
 }
 
 export interface TreeMemberOptions {
@@ -48,6 +50,32 @@ const PING_TIMEOUT_MS = 2_000;
 const ATTACH_TIMEOUT_MS = 3_000;
 /** A parent that sends nothing for this long is taken as gone. */
 const SILENCE_MS = 5_000;
+const FAILED_MEMORY_MS = 3_000;
+/** How often backups are re-measured while attached (jittered ±25 %). */
+const REFRESH_MS = 8_000;
+
+/** A set whose members drop out `ttlMs` after they were added. */
+class ExpiringSet {
+  private readonly added = new Map<string, number>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  add(id: string): void {
+    this.added.set(id, Date.now());
+  }
+
+  has(id: string): boolean {
+    const at = this.added.get(id);
+    if (at === undefined) return false;
+    if (Date.now() - at <= this.ttlMs) return true;
+    this.added.delete(id);
+    return false;
+  }
+
+  values(): string[] {
+    return [...this.added.keys()].filter((id) => this.has(id));
+  }
+}
 
 export class TreeMember {
   private parent: ParentLink | undefined;
@@ -56,6 +84,7 @@ export class TreeMember {
   private readonly controller = new AbortController();
   private lostAt: number | undefined;
   private attaching: Promise<void> | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: TreeMemberOptions) {}
 
@@ -65,6 +94,7 @@ export class TreeMember {
   }
 
   stop(): void {
+    clearTimeout(this.refreshTimer);
     this.controller.abort();
     this.parent?.framed.abort(new Error('stopping'));
     this.parent = undefined;
@@ -98,7 +128,9 @@ export class TreeMember {
 
   private async attachLoop(): Promise<void> {
     const { signal } = this.controller;
-    const failed = new Set<string>();
+    // Candidates that refused or could not be reached, remembered for a few seconds so the
+    // origin's slightly stale view does not send us straight back to them.
+    const failed = new ExpiringSet(FAILED_MEMORY_MS);
     let delay = 250;
     while (!signal.aborted) {
       for (const candidate of [...this.backups]) {
@@ -116,23 +148,45 @@ export class TreeMember {
         }
       }
       try {
-        this.backups = await this.measure([...failed, ...this.banned]);
-        if (this.backups.length > 0) {
-          failed.clear();
-          continue;
-        }
+        // Repairing: one ping each is enough; speed matters more than the last millisecond.
+        const pings = this.lostAt === undefined ? 2 : 1;
+        const measured = await this.measure([...failed.values(), ...this.banned], pings);
+        this.backups = measured.filter((candidate) => !failed.has(candidate.id));
+        if (this.backups.length > 0) continue;
       } catch (error) {
         if (signal.aborted) return;
         this.options.log.warn(`cannot reach the origin's coordinator: ${(error as Error).message}`);
       }
       await sleep(delay, signal);
-      delay = Math.min(delay * 2, 4_000);
-      failed.clear();
+      delay = Math.min(delay * 2, 2_000);
     }
   }
 
+  /**
+   * Keeps the backups fresh while attached: peers come and go, and a repair should find a live
+   * backup at once instead of asking the origin again.
+   */
+  private scheduleRefresh(): void {
+    clearTimeout(this.refreshTimer);
+    const delay = REFRESH_MS * (0.75 + Math.random() / 2);
+    this.refreshTimer = setTimeout(() => void this.refresh(), delay);
+  }
+
+  private async refresh(): Promise<void> {
+    const parent = this.parent;
+    if (!parent || this.attaching || this.controller.signal.aborted) return;
+    try {
+      const measured = await this.measure([parent.id, ...this.banned], 1);
+      if (this.parent === parent)
+        this.backups = measured.filter((candidate) => candidate.id !== parent.id);
+    } catch (error) {
+      this.options.log.debug(`refreshing backups failed: ${(error as Error).message}`);
+    }
+    if (this.parent === parent) this.scheduleRefresh();
+  }
+
   /** Asks the origin for candidates and pings each; returns them ranked nearest first. */
-  private async measure(exclude: string[]): Promise<MeasuredCandidate[]> {
+  private async measure(exclude: string[], pings = 2): Promise<MeasuredCandidate[]> {
     const { options } = this;
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(10_000)]);
     const reply = await options.coord.join(options.kind, options.maxChildren, exclude, signal);
@@ -146,7 +200,7 @@ export class TreeMember {
     const measured = await Promise.all(
       list.map(async (candidate): Promise<MeasuredCandidate> => ({
         ...candidate,
-        rttMs: await this.rtt(candidate.addrs),
+        rttMs: await this.rtt(candidate.addrs, pings),
       })),
     );
     const ranked = rankCandidates(measured);
@@ -156,11 +210,11 @@ export class TreeMember {
     return ranked;
   }
 
-  /** The best of two pings, so one scheduling hiccup does not decide the tree. */
-  private async rtt(addrs: string[]): Promise<number> {
+  /** The best of `pings` pings, so one scheduling hiccup does not decide the tree. */
+  private async rtt(addrs: string[], pings: number): Promise<number> {
     const targets = addrs.map((addr) => multiaddr(addr));
     let best = Infinity;
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < pings; i++) {
       try {
         const signal = AbortSignal.any([
           this.controller.signal,
@@ -211,9 +265,11 @@ export class TreeMember {
         depth: reply.depth,
         path: reply.path,
         attachedAt: Date.now(),
+        backfillUntil: reply.have?.[1] ?? -1,
       };
       this.options.onParentChanged(this.parent, repairMs);
       void this.receive(this.parent);
+      this.scheduleRefresh();
     } catch (error) {
       framed.abort(error as Error);
       throw error;

@@ -29,6 +29,7 @@ function report(parent: string | null, depth: number, maxChildren = 2, children 
     bytesFromOrigin: 0,
     bytesUploaded: 0,
     originLatencyMs: 0,
+    originLatencyP95Ms: 0,
     addrs: [`/ip4/127.0.0.1/tcp/1/p2p/${parent ?? 'none'}`],
   };
 }

@@ -126,6 +126,7 @@ const peerReport: fc.Arbitrary<PeerReport> = fc.record({
   bytesFromOrigin: nonNegative(Number.MAX_SAFE_INTEGER),
   bytesUploaded: nonNegative(Number.MAX_SAFE_INTEGER),
   originLatencyMs: nonNegative(600_000),
+  originLatencyP95Ms: nonNegative(600_000),
   addrs: addrList,
 });
 
