@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiStats } from '../../src/contracts/stats.js';
 import { decodeAnnouncement, verifyAnnouncement } from '../../src/swarm/announcement.js';
 import { hexToBytes } from '../../src/swarm/hex.js';
+import { fetchFromOrigin } from '../../src/swarm/http-fallback.js';
 import { freePort } from '../../src/seeder/free-port.js';
 import { runCli, startBroadcast, type CliProcess } from '../helpers/cli-process.js';
 import { eventually, getBytes, getJson, getText } from '../helpers/http.js';
@@ -95,6 +96,21 @@ describe('swarmcast broadcast --source test', () => {
     expect(decoded.byteLength).toBe((await getBytes(`${url}/live/main/${sequence}.m4s`)).length);
   });
 
+  it("lets a peer fill a gap from the origin over HTTP, checked against the origin's signature", async () => {
+    const { text } = await getText(`${url}/live/main/index.m3u8`);
+    const sequence = Number(text.match(/^(\d+)\.m4s$/m)![1]);
+    const swarm = await getJson<{ publicKey: string }>(`${url}/api/swarm`);
+    const publicKey = hexToBytes(swarm.publicKey)!;
+    const signal = AbortSignal.timeout(5_000);
+    const object = await fetchFromOrigin(url, 'main', publicKey, 'media', sequence, signal);
+    expect(object?.bytes).toEqual(await getBytes(`${url}/live/main/${sequence}.m4s`));
+    expect(await fetchFromOrigin(url, 'main', publicKey, 'media', 999_999, signal)).toBeUndefined();
+    const otherKey = new Uint8Array(32).fill(7);
+    await expect(fetchFromOrigin(url, 'main', otherKey, 'media', sequence, signal)).rejects.toThrow(
+      /does not verify/,
+    );
+  });
+
   it('answers unknown streams and segments with 404, not a crash', async () => {
     expect((await getText(`${url}/live/other/index.m3u8`)).status).toBe(404);
     expect((await getText(`${url}/live/main/999999.m4s`)).status).toBe(404);
@@ -159,6 +175,16 @@ describe('swarmcast broadcast refuses bad input with one clear line', () => {
     } finally {
       await cli.stop();
     }
+  });
+
+  it('a --key file that is not a key exits 2', async () => {
+    const bogus = join(dataDir, 'not-a-key.json');
+    writeFileSync(bogus, '{"hello": "world"}');
+    await expectFailure(
+      ['broadcast', '--key', bogus, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
+      2,
+      /is not a swarmcast ed25519 key/,
+    );
   });
 
   it('a relay whose seeder is unreachable exits 1', async () => {
