@@ -1,6 +1,21 @@
 // Builds the Node entry points into dist/ and the browser player into web/dist/.
 import { build } from 'esbuild';
 
+/**
+ * Per-platform modules: `x.ts` is the Node implementation and `x.browser.ts`, where it exists,
+ * replaces it in the browser bundle (transports, crypto).
+ */
+const browserVariants = {
+  name: 'browser-variants',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/(transports\.node|crypto)\.js$/ }, (args) => {
+      if (!args.importer.includes('/src/swarm/')) return undefined;
+      const name = args.path.replace('./', '').replace('.node.js', '.js').replace('.js', '.browser.ts');
+      return { path: new URL(name, `file://${args.resolveDir}/`).pathname };
+    });
+  },
+};
+
 const node = {
   bundle: true,
   platform: 'node',
@@ -26,6 +41,10 @@ await Promise.all([
     format: 'esm',
     target: 'chrome110',
     minify: true,
+    plugins: [browserVariants],
+    // Some libp2p dependencies probe for Node built-ins they do not need in a browser.
+    external: ['node:*'],
+    define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
     sourcemap: true,
     logLevel: 'warning',
   }),

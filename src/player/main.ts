@@ -1,22 +1,32 @@
 /**
- * The browser player: hls.js on the live playlist, muted autoplay, a stats panel, and
- * `window.swarmcast.stats()` for tests and curious viewers.
+ * The browser player: hls.js on the live playlist, segments from the swarm when this page's peer
+ * has them (HTTP otherwise), muted autoplay, a stats panel, and `window.swarmcast.stats()` for
+ * tests and curious viewers. `?p2p=0` watches over HTTP only; `?upload=N` caps how many peers
+ * this page feeds (0 uploads nothing).
  */
 import Hls, { type ErrorData } from 'hls.js';
+import type { SwarmPeer } from '../swarm/peer.js';
+import { SegmentSource } from '../swarm/segment-source.js';
 import type { PlayerStats } from './player-stats.js';
 import { renderStats } from './stats-panel.js';
+import { startBrowserPeer } from './swarm-client.js';
+import { swarmFragmentLoader } from './swarm-fragment-loader.js';
+import { swarmView } from './swarm-view.js';
 
 const params = new URLSearchParams(location.search);
 const stream = params.get('stream') ?? 'main';
+const p2p = params.get('p2p') !== '0';
+const maxChildren = Math.max(0, Math.min(8, Number.parseInt(params.get('upload') ?? '3', 10) || 0));
 const viewerId = crypto.randomUUID().replaceAll('-', '').slice(0, 16);
 const playlistUrl = `/live/${encodeURIComponent(stream)}/index.m3u8`;
+const loadedAt = performance.now();
 
 const video = document.querySelector<HTMLVideoElement>('#video')!;
 const panel = document.querySelector<HTMLElement>('#stats')!;
 const notice = document.querySelector<HTMLElement>('#notice')!;
 document.querySelector('#stream-name')!.textContent = `· ${stream}`;
 
-const stats: PlayerStats = {
+const stats: Omit<PlayerStats, 'swarm' | 'p2pShare'> = {
   stream,
   state: 'waiting',
   liveLatency: null,
@@ -28,19 +38,27 @@ const stats: PlayerStats = {
   bytesFrom: { http: 0, peers: 0 },
   stalls: 0,
   stallSeconds: 0,
+  longestStallSeconds: 0,
+  startupMs: null,
   fatalErrors: [],
   recoveredErrors: 0,
 };
 let hls: Hls | undefined;
+let peer: SwarmPeer | undefined;
+let source: SegmentSource | undefined;
 let stallStartedAt: number | undefined;
 let hasPlayed = false;
 
 declare global {
   interface Window {
-    swarmcast: { stats: () => PlayerStats; hls: () => Hls | undefined };
+    swarmcast: {
+      stats: () => PlayerStats;
+      hls: () => Hls | undefined;
+      peer: () => SwarmPeer | undefined;
+    };
   }
 }
-window.swarmcast = { stats: snapshot, hls: () => hls };
+window.swarmcast = { stats: snapshot, hls: () => hls, peer: () => peer };
 
 function showNotice(text: string | undefined): void {
   notice.hidden = !text;
@@ -60,6 +78,11 @@ async function waitForStream(): Promise<void> {
   }
 }
 
+/** How long a segment may be waited for from the swarm before the buffer would run dry. */
+function swarmDeadlineMs(): number {
+  return Math.max(250, Math.min(4_000, bufferAhead() * 1000 - 1_500));
+}
+
 function start(): void {
   if (!Hls.isSupported()) {
     stats.state = 'error';
@@ -71,6 +94,12 @@ function start(): void {
     liveSyncDurationCount: 3,
     liveMaxLatencyDurationCount: 10,
     backBufferLength: 30,
+    fLoader: swarmFragmentLoader({
+      stream,
+      source: () => source,
+      deadlineMs: swarmDeadlineMs,
+      onLoaded: (bytes, from) => (stats.bytesFrom[from] += bytes),
+    }),
     manifestLoadPolicy: {
       default: {
         maxTimeToFirstByteMs: 10_000,
@@ -82,9 +111,7 @@ function start(): void {
   });
   hls.on(Hls.Events.FRAG_LOADED, (_event, data) => {
     stats.fragmentsLoaded += 1;
-    const bytes = data.frag.stats.total || data.payload.byteLength;
-    stats.bytesLoaded += bytes;
-    stats.bytesFrom.http += bytes;
+    stats.bytesLoaded += data.frag.stats.total || data.payload.byteLength;
   });
   hls.on(Hls.Events.ERROR, (_event, data) => onError(data));
   hls.loadSource(`${playlistUrl}?viewer=${viewerId}`);
@@ -115,10 +142,13 @@ function onError(data: ErrorData): void {
 
 video.addEventListener('playing', () => {
   hasPlayed = true;
+  stats.startupMs ??= Math.round(performance.now() - loadedAt);
   stats.state = 'playing';
   showNotice(undefined);
   if (stallStartedAt !== undefined) {
-    stats.stallSeconds += (performance.now() - stallStartedAt) / 1000;
+    const stalled = (performance.now() - stallStartedAt) / 1000;
+    stats.stallSeconds += stalled;
+    stats.longestStallSeconds = Math.max(stats.longestStallSeconds, stalled);
     stallStartedAt = undefined;
   }
 });
@@ -147,9 +177,25 @@ function snapshot(): PlayerStats {
   const playingDate = hls?.playingDate;
   stats.wallClockLatency = playingDate ? (Date.now() - playingDate.getTime()) / 1000 : null;
   const stalledFor = stallStartedAt === undefined ? 0 : (performance.now() - stallStartedAt) / 1000;
-  return structuredClone({ ...stats, stallSeconds: stats.stallSeconds + stalledFor });
+  const media = stats.bytesFrom.http + stats.bytesFrom.peers;
+  return structuredClone({
+    ...stats,
+    stallSeconds: stats.stallSeconds + stalledFor,
+    longestStallSeconds: Math.max(stats.longestStallSeconds, stalledFor),
+    p2pShare: media > 0 ? stats.bytesFrom.peers / media : 0,
+    swarm: swarmView(peer, maxChildren),
+  });
 }
 
+if (p2p) {
+  startBrowserPeer(maxChildren).then(
+    (started) => {
+      peer = started;
+      source = new SegmentSource(started.store);
+    },
+    (error: unknown) => console.warn('swarm unavailable; playing over HTTP', error),
+  );
+}
 setInterval(() => renderStats(panel, snapshot()), 500);
 void waitForStream().then(() => {
   showNotice(undefined);

@@ -1,4 +1,24 @@
 /** What the player reports about itself: shown in the stats panel and returned by `window.swarmcast.stats()`. */
+export interface SwarmViewStats {
+  /** False with `?p2p=0`, or while the peer has not joined yet. */
+  joined: boolean;
+  peerId: string | null;
+  /** Parent peer id, `origin`, or null while detached. */
+  parent: string | null;
+  depth: number | null;
+  rttMs: number | null;
+  children: number;
+  maxChildren: number;
+  /** Open connections to other peers. */
+  connections: number;
+  /** Open connections that are direct WebRTC (browser to browser or to a relay). */
+  webrtcConnections: number;
+  /** How this page reaches its parent: `webrtc` (direct), `websockets`, or `relayed`. */
+  parentTransport: 'webrtc' | 'websockets' | 'relayed' | null;
+  /** Media bytes this page passed on to its children. */
+  bytesUploaded: number;
+}
+
 export interface PlayerStats {
   stream: string;
   state: 'waiting' | 'loading' | 'playing' | 'stalled' | 'ended' | 'error';
@@ -10,10 +30,17 @@ export interface PlayerStats {
   currentTime: number;
   fragmentsLoaded: number;
   bytesLoaded: number;
-  /** Media bytes by where they came from; `peers` stays 0 until the swarm loader arrives. */
+  /** Media bytes handed to hls.js, by where they came from. */
   bytesFrom: { http: number; peers: number };
+  /** Share of media bytes that came from peers, 0..1. */
+  p2pShare: number;
   stalls: number;
   stallSeconds: number;
+  /** Longest single stall, in seconds. */
+  longestStallSeconds: number;
+  /** Milliseconds from page load to the first frame playing. */
+  startupMs: number | null;
   fatalErrors: string[];
   recoveredErrors: number;
+  swarm: SwarmViewStats;
 }

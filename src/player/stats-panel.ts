@@ -3,20 +3,27 @@ import type { PlayerStats } from './player-stats.js';
 
 const seconds = (value: number | null): string => (value === null ? '–' : `${value.toFixed(1)} s`);
 const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+const shortId = (id: string | null): string =>
+  id === null ? '–' : id === 'origin' ? 'origin' : `…${id.slice(-6)}`;
 
 export function renderStats(panel: HTMLElement, stats: PlayerStats): void {
-  const share =
-    stats.bytesLoaded > 0
-      ? `${Math.round((100 * stats.bytesFrom.peers) / stats.bytesLoaded)} %`
-      : '–';
+  const { swarm } = stats;
   const rows: [string, string][] = [
     ['State', stats.state],
     ['Live latency', seconds(stats.liveLatency)],
     ['Behind wall clock', seconds(stats.wallClockLatency)],
     ['Buffer', seconds(stats.bufferSeconds)],
-    ['Segments', String(stats.fragmentsLoaded)],
+    ['From peers', stats.bytesLoaded > 0 ? `${Math.round(100 * stats.p2pShare)} %` : '–'],
     ['Received', megabytes(stats.bytesLoaded)],
-    ['From peers', share],
+    ['Uploaded', megabytes(swarm.bytesUploaded)],
+    [
+      'Peers',
+      swarm.joined ? `${swarm.connections} (${swarm.webrtcConnections} WebRTC)` : 'HTTP only',
+    ],
+    ['Parent', shortId(swarm.parent)],
+    ['Depth', swarm.depth === null ? '–' : String(swarm.depth)],
+    ['Parent RTT', swarm.rttMs === null ? '–' : `${swarm.rttMs.toFixed(0)} ms`],
+    ['Children', `${swarm.children} / ${swarm.maxChildren}`],
     ['Stalls', `${stats.stalls} (${stats.stallSeconds.toFixed(1)} s)`],
   ];
   panel.replaceChildren(

@@ -51,5 +51,8 @@ export async function createSwarmNode(init: SwarmNodeInit): Promise<SwarmNode> {
     ],
     services,
     connectionManager: { maxConnections: 300 },
+    // Peers only dial addresses the origin handed out, loopback and LAN ones included (a
+    // browser's default would refuse private addresses).
+    connectionGater: { denyDialMultiaddr: () => false },
   });
 }

@@ -1,0 +1,20 @@
+/** Starts this page's swarm peer: the same tree member as a relay, on browser transports. */
+import { startSwarmPeer, type SwarmPeer } from '../swarm/peer.js';
+import { BROWSER_LISTEN } from '../swarm/transports.browser.js';
+import type { Logger } from '../swarm/logger.js';
+
+const consoleLog: Logger = {
+  info: (message) => console.info(`[swarm] ${message}`),
+  warn: (message) => console.warn(`[swarm] ${message}`),
+  debug: (message) => console.debug(`[swarm] ${message}`),
+};
+
+export function startBrowserPeer(maxChildren: number): Promise<SwarmPeer> {
+  return startSwarmPeer({
+    seeder: location.origin,
+    kind: 'browser',
+    maxChildren,
+    listen: BROWSER_LISTEN,
+    log: consoleLog,
+  });
+}

@@ -1,0 +1,49 @@
+/** The page's swarm peer as the stats panel shows it. */
+import type { Connection } from '@libp2p/interface';
+import type { SwarmPeer } from '../swarm/peer.js';
+import type { SwarmViewStats } from './player-stats.js';
+
+export function swarmView(peer: SwarmPeer | undefined, maxChildren: number): SwarmViewStats {
+  if (!peer) {
+    return {
+      joined: false,
+      peerId: null,
+      parent: null,
+      depth: null,
+      rttMs: null,
+      children: 0,
+      maxChildren,
+      connections: 0,
+      webrtcConnections: 0,
+      parentTransport: null,
+      bytesUploaded: 0,
+    };
+  }
+  const report = peer.report();
+  const parent = peer.parent();
+  const connections = peer.node.getConnections();
+  const parentConnection = parent
+    ? connections.find((c) => c.remotePeer.toString() === parent.id && c.status === 'open')
+    : undefined;
+  return {
+    joined: true,
+    peerId: peer.id,
+    parent: parent ? (parent.id === peer.info.peerId ? 'origin' : parent.id) : null,
+    depth: parent?.depth ?? null,
+    rttMs: parent?.rttMs ?? null,
+    children: report.children,
+    maxChildren,
+    connections: connections.length,
+    webrtcConnections: connections.filter((c) => transportOf(c) === 'webrtc').length,
+    parentTransport: parentConnection ? transportOf(parentConnection) : null,
+    bytesUploaded: report.bytesUploaded,
+  };
+}
+
+function transportOf(connection: Connection): 'webrtc' | 'websockets' | 'relayed' {
+  const addr = connection.remoteAddr.toString();
+  if (connection.limits || (addr.includes('/p2p-circuit') && !addr.includes('/webrtc'))) {
+    return 'relayed';
+  }
+  return addr.includes('/webrtc') ? 'webrtc' : 'websockets';
+}
