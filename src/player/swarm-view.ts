@@ -22,8 +22,9 @@ export function swarmView(peer: SwarmPeer | undefined, maxChildren: number): Swa
   const report = peer.report();
   const parent = peer.parent();
   const connections = peer.node.getConnections();
+  // The connection that carries the live stream (there may also be a relayed one to the same peer).
   const parentConnection = parent
-    ? connections.find((c) => c.remotePeer.toString() === parent.id && c.status === 'open')
+    ? connections.find((c) => c.streams.includes(parent.framed.stream))
     : undefined;
   return {
     joined: true,

@@ -1,0 +1,168 @@
+/**
+ * Browser viewers in the swarm: real Chromium pages (two browser processes), real WebRTC between
+ * them, a real origin and relays on 127.0.0.1. P2P share is judged from the origin's own counters.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/swarm/logger.js';
+import { startSwarmPeer } from '../../src/swarm/peer.js';
+import { launchChromium } from '../helpers/chromium.js';
+import { startBroadcast } from '../helpers/cli-process.js';
+import { eventually } from '../helpers/http.js';
+import { openPlayer, playerStats, waitForPlayback } from '../helpers/player-page.js';
+import { originStats, startRelay } from '../helpers/swarm.js';
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+describe('browser viewers in the swarm', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'swarmcast-viewers-'));
+  const browsers: Browser[] = [];
+  const cleanup: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    browsers.push(await launchChromium(), await launchChromium());
+  });
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
+  });
+  afterAll(async () => {
+    for (const browser of browsers) await browser.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function seeder(maxChildren: number): Promise<string> {
+    const { cli, url } = await startBroadcast(['--max-children', String(maxChildren)], dataDir);
+    cleanup.push(() => cli.stop());
+    await eventually(
+      async () => ((await originStats(url)).segmentsPublished > 1 ? true : undefined),
+      20_000,
+      'segments',
+    );
+    return url;
+  }
+
+  async function page(browser: Browser, url: string): Promise<Page> {
+    const opened = await openPlayer(browser, url);
+    cleanup.push(() => opened.close());
+    return opened;
+  }
+
+  it('six pages play 30 s without stalls, mostly from each other, with browser-to-browser WebRTC', async () => {
+    const url = await seeder(2);
+    const pages: Page[] = [];
+    for (let i = 0; i < 6; i++) {
+      pages.push(await page(browsers[i % 2]!, `${url}/`));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const before = await Promise.all(pages.map((p) => waitForPlayback(p, 1, 30_000)));
+    const startTimes = before.map((s) => s.currentTime);
+    await new Promise((resolve) => setTimeout(resolve, 30_000));
+    const after = await Promise.all(pages.map(playerStats));
+    const origin = await originStats(url);
+
+    for (const [i, stats] of after.entries()) {
+      expect(stats.fatalErrors).toEqual([]);
+      expect(stats.currentTime - startTimes[i]!).toBeGreaterThan(27);
+      expect(stats.longestStallSeconds, `page ${i} stalled`).toBeLessThanOrEqual(1);
+    }
+    // Judged by the origin: everything it sent, over HTTP or into the swarm, against what was played.
+    const played = sum(after.map((s) => s.bytesLoaded));
+    const fromOrigin = origin.originBytes.http + origin.originBytes.swarm;
+    expect(1 - fromOrigin / played).toBeGreaterThanOrEqual(0.5);
+    expect(origin.tree.originChildren).toBeLessThanOrEqual(2);
+    // A page fed by another page, over a direct WebRTC connection, and fed by it for real.
+    const browserIds = new Set(origin.peers.filter((p) => p.kind === 'browser').map((p) => p.id));
+    const fedByBrowser = after.filter(
+      (s) =>
+        s.swarm.parent && browserIds.has(s.swarm.parent) && s.swarm.parentTransport === 'webrtc',
+    );
+    expect(fedByBrowser.length, JSON.stringify(after.map((s) => s.swarm))).toBeGreaterThan(0);
+    for (const stats of fedByBrowser) {
+      const report = origin.peers.find((p) => p.id === stats.swarm.peerId);
+      expect(report?.bytesFromPeers).toBeGreaterThan(0);
+    }
+
+    // Churn: close a page that feeds others; its children play on.
+    const parentIndex = after.findIndex((s) => s.swarm.children > 0 && s.swarm.parent !== 'origin');
+    const victimIndex =
+      parentIndex >= 0 ? parentIndex : after.findIndex((s) => s.swarm.children > 0);
+    expect(victimIndex).toBeGreaterThanOrEqual(0);
+    const victimId = after[victimIndex]!.swarm.peerId;
+    const orphans = pages.filter((_, i) => after[i]!.swarm.parent === victimId);
+    expect(orphans.length).toBeGreaterThan(0);
+    const orphanTimes = await Promise.all(
+      orphans.map(async (p) => (await playerStats(p)).currentTime),
+    );
+    await pages[victimIndex]!.close();
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    for (const [i, orphan] of orphans.entries()) {
+      const stats = await playerStats(orphan);
+      expect(stats.currentTime - orphanTimes[i]!).toBeGreaterThan(10);
+      expect(stats.longestStallSeconds).toBeLessThanOrEqual(2);
+      expect(stats.swarm.parent).not.toBe(victimId);
+      expect(stats.swarm.parent).not.toBeNull();
+    }
+  });
+
+  it('?p2p=0 plays over HTTP and uploads nothing', async () => {
+    const url = await seeder(2);
+    const viewer = await page(browsers[0]!, `${url}/?p2p=0`);
+    const stats = await waitForPlayback(viewer, 5, 40_000);
+    expect(stats.swarm.joined).toBe(false);
+    expect(stats.bytesFrom.peers).toBe(0);
+    expect(stats.swarm.bytesUploaded).toBe(0);
+    expect(stats.bytesFrom.http).toBeGreaterThan(0);
+    const origin = await originStats(url);
+    expect(origin.peers).toEqual([]);
+    expect(origin.originBytes.swarm).toBe(0);
+  });
+
+  it('pages below a Node relay play from it', async () => {
+    const url = await seeder(1);
+    const relay = await startRelay(url, ['--max-children', '3']);
+    cleanup.push(() => relay.cli.stop());
+    const pages = [await page(browsers[0]!, `${url}/`), await page(browsers[1]!, `${url}/`)];
+    for (const viewer of pages) {
+      const stats = await waitForPlayback(viewer, 8, 40_000);
+      expect(stats.fatalErrors).toEqual([]);
+      expect(stats.swarm.parent).toBe(relay.id);
+      expect(stats.swarm.parentTransport).toBe('websockets');
+      expect(stats.p2pShare).toBeGreaterThan(0.5);
+    }
+  });
+
+  it('a peer that serves corrupt segments to a page is caught: the page refetches, plays on, and drops it', async () => {
+    const url = await seeder(1);
+    let flipped = 0;
+    const poisoner = await startSwarmPeer({
+      seeder: url,
+      kind: 'relay',
+      maxChildren: 3,
+      listen: ['/ip4/127.0.0.1/tcp/0/ws'],
+      log: silentLogger,
+      tamper: (frame) => {
+        if (frame.type !== 'chunk' || frame.offset !== 0) return frame;
+        const data = frame.data.slice();
+        data[data.length >> 1]! ^= 0xff;
+        flipped += 1;
+        return { ...frame, data };
+      },
+    });
+    cleanup.push(() => poisoner.stop());
+    const warnings: string[] = [];
+    const viewer = await page(browsers[0]!, `${url}/`);
+    viewer.on('console', (message) => warnings.push(message.text()));
+    const stats = await waitForPlayback(viewer, 8, 40_000);
+    expect(flipped).toBeGreaterThan(0);
+    expect(warnings.join('\n')).toMatch(
+      /misbehaved \(.*do not match the signed SHA-256\); dropping it for good/,
+    );
+    expect(stats.fatalErrors).toEqual([]);
+    expect(stats.recoveredErrors).toBe(0); // no corrupt media ever reached the decoder
+    expect(stats.swarm.parent).not.toBe(poisoner.id);
+    expect(poisoner.report().children).toBe(0);
+  });
+});
