@@ -34,7 +34,7 @@ await Promise.all([
     outdir: 'dist',
   }),
   build({
-    entryPoints: { player: 'src/player/main.ts' },
+    entryPoints: { player: 'src/player/main.ts', dashboard: 'src/player/dashboard.ts' },
     outdir: 'web/dist',
     bundle: true,
     platform: 'browser',

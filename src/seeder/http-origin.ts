@@ -31,6 +31,7 @@ export function createHttpOrigin(options: HttpOriginOptions): Express {
   const web = join(packageRoot(), 'web');
 
   app.get('/', (_req, res) => res.sendFile(join(web, 'index.html')));
+  app.get('/dashboard', (_req, res) => res.sendFile(join(web, 'dashboard.html')));
   app.get('/favicon.ico', (_req, res) => res.status(204).end());
   app.use('/static', express.static(web, { index: false, maxAge: '1m' }));
 
