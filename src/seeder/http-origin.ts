@@ -68,6 +68,8 @@ export function createHttpOrigin(options: HttpOriginOptions): Express {
 
   const live = express.Router();
   live.use((req, res, next) => {
+    // Any player on any site may play the stream (hls.js, other P2P loaders, dashboards).
+    res.set('Access-Control-Allow-Origin', '*');
     const stream = req.baseUrl.split('/')[2];
     if (stream !== options.stream) {
       res.status(404).type('text/plain').send(`no stream named "${stream}"\n`);

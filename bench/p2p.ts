@@ -1,0 +1,195 @@
+/**
+ * bench:p2p — the same live stream, the same viewers, the same duration, three ways in one run:
+ * Swarmcast's player; hls.js with p2p-media-loader 2 (its defaults, and tuned for live 1 s
+ * segments) announcing to a local WebSocket tracker without STUN; and plain hls.js over HTTP.
+ * Origin egress is counted at the origin itself.
+ *
+ *   npm run bench:p2p -- [--viewers 4,8] [--seconds 30] [--bitrate 1000k] [--resolution 640x360]
+ */
+import { build } from 'esbuild';
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Server as TrackerServer } from 'bittorrent-tracker';
+import type { Browser, Page } from 'playwright-core';
+import type { PlayerStats } from '../src/player/player-stats.js';
+import { launchChromium } from '../test/helpers/chromium.js';
+import { runCli } from '../test/helpers/cli-process.js';
+import { originStats } from '../test/helpers/swarm.js';
+
+const { values } = parseArgs({
+  options: {
+    viewers: { type: 'string', default: '4,8' },
+    seconds: { type: 'string', default: '30' },
+    bitrate: { type: 'string', default: '1000k' },
+    resolution: { type: 'string', default: '640x360' },
+  },
+});
+const viewerCounts = values.viewers.split(',').map(Number);
+const seconds = Number(values.seconds);
+const MODES = ['swarmcast', 'pml-default', 'pml-tuned', 'plain'] as const;
+type Mode = (typeof MODES)[number];
+
+interface PageFigures {
+  startupMs: number | null;
+  latency: number | null;
+  stalls: number;
+  stallSeconds: number;
+  played: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (list: number[]) => {
+  const sorted = [...list].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)]! : NaN;
+};
+
+// The comparison page, bundled for the browser.
+const pagesDir = mkdtempSync(join(tmpdir(), 'swarmcast-bench-p2p-'));
+await build({
+  entryPoints: ['bench/pages/compare-player.ts'],
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  outfile: join(pagesDir, 'compare-player.js'),
+  define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
+  // p2p-media-loader's WebTorrent-era dependencies expect a tiny `process`.
+  banner: {
+    js: 'globalThis.process ??= { env: {}, browser: true, nextTick: (f, ...a) => queueMicrotask(() => f(...a)) };',
+  },
+  logLevel: 'error',
+});
+writeFileSync(join(pagesDir, 'compare.html'), readFileSync('bench/pages/compare.html'));
+const pageServer = createServer((req, res) => {
+  const name = new URL(req.url ?? '/', 'http://x').pathname.slice(1) || 'compare.html';
+  if (!['compare.html', 'compare-player.js'].includes(name)) return res.writeHead(404).end();
+  res.writeHead(200, { 'content-type': name.endsWith('.js') ? 'text/javascript' : 'text/html' });
+  res.end(readFileSync(join(pagesDir, name)));
+});
+await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
+const pagesBase = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
+
+const tracker = new TrackerServer({ udp: false, http: false, ws: true, stats: false });
+await new Promise<void>((resolve) => tracker.listen(0, '127.0.0.1', resolve));
+const trackerUrl = `ws://127.0.0.1:${(tracker.http!.address() as AddressInfo).port}`;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'swarmcast-bench-p2p-data-'));
+const seeder = runCli([
+  'broadcast',
+  '--host',
+  '127.0.0.1',
+  '--port',
+  '0',
+  '--data-dir',
+  dataDir,
+  '--max-children',
+  '1',
+  '--video-bitrate',
+  values.bitrate,
+  '--resolution',
+  values.resolution,
+]);
+const browsers: Browser[] = [];
+try {
+  const origin = (await seeder.waitFor(/player: +(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  while ((await originStats(origin)).segmentsPublished < 4) await sleep(500);
+  browsers.push(await launchChromium(), await launchChromium());
+
+  const urlFor = (mode: Mode) =>
+    mode === 'swarmcast'
+      ? `${origin}/`
+      : `${pagesBase}/compare.html?mode=${mode}&src=${encodeURIComponent(`${origin}/live/main/index.m3u8`)}&tracker=${encodeURIComponent(trackerUrl)}`;
+
+  const figures = async (page: Page, mode: Mode): Promise<PageFigures> => {
+    if (mode === 'swarmcast') {
+      const s: PlayerStats = await page.evaluate(() => window.swarmcast.stats());
+      return {
+        startupMs: s.startupMs,
+        latency: s.liveLatency,
+        stalls: s.stalls,
+        stallSeconds: s.stallSeconds,
+        played: s.bytesLoaded,
+      };
+    }
+    const s = await page.evaluate(() =>
+      (
+        window as unknown as {
+          benchStats: () => {
+            startupMs: number | null;
+            latency: number | null;
+            stalls: number;
+            stallSeconds: number;
+            bytesHttp: number;
+            bytesPeers: number;
+          };
+        }
+      ).benchStats(),
+    );
+    return {
+      startupMs: s.startupMs,
+      latency: s.latency,
+      stalls: s.stalls,
+      stallSeconds: s.stallSeconds,
+      played: s.bytesHttp + s.bytesPeers,
+    };
+  };
+
+  const rows: string[] = [];
+  for (const viewers of viewerCounts) {
+    for (const mode of MODES) {
+      const before = await originStats(origin);
+      const pages: Page[] = [];
+      for (let i = 0; i < viewers; i++) {
+        const page = await browsers[i % 2]!.newPage();
+        await page.goto(urlFor(mode));
+        pages.push(page);
+        await sleep(300);
+      }
+      await sleep(seconds * 1000);
+      const results = await Promise.all(pages.map((page) => figures(page, mode)));
+      const after = await originStats(origin);
+      for (const page of pages) await page.close();
+      await sleep(4_000); // let the swarm notice the pages left
+      const egress =
+        after.originBytes.http +
+        after.originBytes.swarm -
+        (before.originBytes.http + before.originBytes.swarm);
+      const played = results.reduce((sum, r) => sum + r.played, 0);
+      rows.push(
+        [
+          mode.padEnd(12),
+          String(viewers).padStart(7),
+          `${(100 * Math.max(0, 1 - egress / played)).toFixed(1)} %`.padStart(9),
+          `${(100 * (1 - 1 / viewers)).toFixed(1)} %`.padStart(7),
+          (egress / 1e6).toFixed(1).padStart(10),
+          (played / 1e6).toFixed(1).padStart(9),
+          String(median(results.map((r) => r.startupMs ?? NaN))).padStart(10),
+          median(results.map((r) => r.latency ?? NaN))
+            .toFixed(2)
+            .padStart(10),
+          `${results.reduce((s, r) => s + r.stalls, 0)} / ${results.reduce((s, r) => s + r.stallSeconds, 0).toFixed(1)} s`.padStart(
+            12,
+          ),
+        ].join('  '),
+      );
+      console.error(`done: ${mode} x ${viewers}`);
+    }
+  }
+  console.log(
+    `bench:p2p  ${new Date().toISOString()}  ${seconds} s per run, ${values.bitrate} ${values.resolution}, 1 s segments, origin --max-children 1, 2 Chromium processes, 2-core machine`,
+  );
+  console.log(
+    'player        viewers  P2P share    limit  origin MB  played MB  startup ms  latency s  stalls / time',
+  );
+  for (const row of rows) console.log(row);
+} finally {
+  for (const browser of browsers) await browser.close();
+  await seeder.stop();
+  tracker.close();
+  pageServer.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(pagesDir, { recursive: true, force: true });
+}
