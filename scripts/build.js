@@ -1,5 +1,6 @@
 // Builds the Node entry points into dist/ and the browser player into web/dist/.
 import { build } from 'esbuild';
+import { join } from 'node:path';
 
 /**
  * Per-platform modules: `x.ts` is the Node implementation and `x.browser.ts`, where it exists,
@@ -10,8 +11,11 @@ const browserVariants = {
   setup(b) {
     b.onResolve({ filter: /^\.\/(transports\.node|crypto)\.js$/ }, (args) => {
       if (!args.importer.includes('/src/swarm/')) return undefined;
-      const name = args.path.replace('./', '').replace('.node.js', '.js').replace('.js', '.browser.ts');
-      return { path: new URL(name, `file://${args.resolveDir}/`).pathname };
+      const name = args.path
+        .replace('./', '')
+        .replace('.node.js', '.js')
+        .replace('.js', '.browser.ts');
+      return { path: join(args.resolveDir, name) };
     });
   },
 };

@@ -84,7 +84,6 @@ export async function startSwarmOrigin(options: SwarmOriginOptions): Promise<Swa
       return { t: 'ok' };
     }
     if (message.t === 'join') {
-      view.expire();
       const candidates = view.candidates(peerId, message.exclude).map((candidate) => ({
         ...candidate,
         addrs: view.addrs(candidate.id),

@@ -51,7 +51,7 @@ const ATTACH_TIMEOUT_MS = 3_000;
 /** A parent that sends nothing for this long is taken as gone. */
 const SILENCE_MS = 5_000;
 const FAILED_MEMORY_MS = 3_000;
-/** How often backups are re-measured while attached (jittered ±25 %). */
+/** How often backups are re-measured while attached (jittered ±25 %); every peer does this, so it is also load on the origin. */
 const REFRESH_MS = 8_000;
 
 /** A set whose members drop out `ttlMs` after they were added. */
