@@ -81,7 +81,15 @@ describe('swarmcast broadcast --source rtmp', () => {
   it('refuses a push with the wrong key and publishes nothing from it', async () => {
     const code = await push(`rtmp://127.0.0.1:${rtmpPort}/live/wrong-key`, 3);
     expect(code).not.toBe(0);
-    expect(cli.stderr()).toMatch(/RTMP push from 127\.0\.0\.1:\d+ refused: wrong stream key/);
+    // The seeder's own line may reach us a moment after the pusher has exited.
+    await eventually(
+      () =>
+        /RTMP push from 127\.0\.0\.1:\d+ refused: wrong stream key/.test(cli.stderr())
+          ? true
+          : undefined,
+      5_000,
+      'the refusal to be logged',
+    );
     expect((await getJson<ApiStats>(`${url}/api/stats`)).segmentsPublished).toBe(0);
   });
 
