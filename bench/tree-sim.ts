@@ -513,11 +513,14 @@ interface SimPeer {
   liveIndex: number;
 }
 
-const baseRtt = (a: SimPeer, b: SimPeer): number =>
-  MIN_RTT_MS +
-  (DISTANCE_RTT_MS * Math.hypot(a.x - b.x, a.y - b.y)) / Math.SQRT2 +
-  a.access +
-  b.access;
+const baseRtt = (a: SimPeer, b: SimPeer): number => {
+  const dx = a.x - b.x;
+  const dy = a.y - b.y;
+  // sqrt, not Math.hypot: this runs tens of millions of times and hypot is several times slower.
+  return (
+    MIN_RTT_MS + (DISTANCE_RTT_MS * Math.sqrt(dx * dx + dy * dy)) / Math.SQRT2 + a.access + b.access
+  );
+};
 
 function summarize(values: number[]): Summary {
   if (values.length === 0) return { count: 0, p50: NaN, p95: NaN, max: NaN };
@@ -844,13 +847,17 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     proceed(peer, loop, delay);
   };
 
-  /** LiveServer.refusal, on the parent's own (true) state. */
+  /**
+   * LiveServer.refusal, on the parent's own (true) state. 'full' is checked before the walk up
+   * the path (the storm makes millions of these): same verdict, a loop into a full parent is
+   * just counted as 'full'.
+   */
   const refusal = (parent: SimPeer, child: SimPeer): RejectReason | undefined => {
     if (!positioned(parent)) return 'refused';
+    if (!parent.children.has(child) && parent.children.size >= parent.maxChildren) return 'full';
     for (let at: SimPeer | undefined = parent, steps = 0; at; at = at.parent, steps++) {
       if (at === child || steps > byId.size) return 'loop';
     }
-    if (!parent.children.has(child) && parent.children.size >= parent.maxChildren) return 'full';
     return undefined;
   };
 
