@@ -178,7 +178,7 @@ function makeRandom(seed: number): () => number {
   };
 }
 
-// ---- A binary min-heap, for the event queue and for entries ageing out of the view. ----
+// ---- A binary min-heap (entries ageing out of the view), and the event queue. ----
 
 class MinHeap<T> {
   private readonly items: T[] = [];
@@ -228,21 +228,48 @@ interface SimEvent {
   run: () => void;
 }
 
+const earlier = (a: SimEvent, b: SimEvent): boolean =>
+  a.at < b.at || (a.at === b.at && a.seq < b.seq);
+
+/** Its own heap rather than a MinHeap: tens of millions of events, so the comparison inlines. */
 class EventQueue {
   now = 0;
   events = 0;
   private seq = 0;
-  private readonly heap = new MinHeap<SimEvent>(
-    (a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq),
-  );
+  private readonly heap: SimEvent[] = [];
 
   after(delay: number, run: () => void): void {
-    this.heap.push({ at: this.now + Math.max(0, delay), seq: this.seq++, run });
+    const event = { at: this.now + Math.max(0, delay), seq: this.seq++, run };
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(event);
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (!earlier(event, heap[up]!)) break;
+      heap[i] = heap[up]!;
+      i = up;
+    }
+    heap[i] = event;
   }
 
   runUntil(end: number): void {
-    for (let next = this.heap.peek(); next && next.at <= end; next = this.heap.peek()) {
-      this.heap.pop();
+    const heap = this.heap;
+    while (heap.length > 0 && heap[0]!.at <= end) {
+      const next = heap[0]!;
+      const last = heap.pop()!;
+      if (heap.length > 0) {
+        let i = 0;
+        for (;;) {
+          const left = 2 * i + 1;
+          if (left >= heap.length) break;
+          const right = left + 1;
+          const child = right < heap.length && earlier(heap[right]!, heap[left]!) ? right : left;
+          if (!earlier(heap[child]!, last)) break;
+          heap[i] = heap[child]!;
+          i = child;
+        }
+        heap[i] = last;
+      }
       this.now = next.at;
       this.events += 1;
       next.run();
@@ -504,8 +531,9 @@ interface SimPeer {
   /** Bumped to cancel a running attach loop (on death, attach, or a new loop). */
   loop: number;
   backups: MeasuredCandidate[];
-  /** TreeMember's ExpiringSet: candidate id -> when it failed. */
-  failed: Map<string, number>;
+  /** TreeMember's ExpiringSet, as parallel lists (a handful of ids; faster than a Map here). */
+  failedIds: string[];
+  failedAt: number[];
   retryMs: number;
   coordDialed: boolean;
   queries: number;
@@ -594,7 +622,8 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     lostAt: undefined,
     loop: 0,
     backups: [],
-    failed: new Map(),
+    failedIds: [],
+    failedAt: [],
     retryMs: FIRST_RETRY_MS,
     coordDialed: false,
     queries: 0,
@@ -661,8 +690,16 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
   const sample = (rtt: number) => rtt * (1 + 0.1 * random()) - 2 * Math.log(1 - random());
   const running = (peer: SimPeer, loop: number) => peer.alive && peer.loop === loop;
   const failedNow = (peer: SimPeer, id: string, at: number) => {
-    const when = peer.failed.get(id);
-    return when !== undefined && at - when <= FAILED_MEMORY_MS;
+    const index = peer.failedIds.indexOf(id);
+    return index >= 0 && at - peer.failedAt[index]! <= FAILED_MEMORY_MS;
+  };
+  const noteFailed = (peer: SimPeer, id: string, at: number) => {
+    const index = peer.failedIds.indexOf(id);
+    if (index >= 0) peer.failedAt[index] = at;
+    else {
+      peer.failedIds.push(id);
+      peer.failedAt.push(at);
+    }
   };
 
   // ---- The stream: who receives it, and the silence timer when it stops. ----
@@ -760,7 +797,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
         q.after(deadline - q.now, () => done(undefined));
         return;
       }
-      q.after(start - q.now, () => {
+      const serve = () => {
         if (!wanted()) return;
         const second = Math.floor(q.now / 1000);
         stats.queriesBySecond.set(second, (stats.queriesBySecond.get(second) ?? 0) + 1);
@@ -791,14 +828,18 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
           measured.push({ id, addrs: NO_ADDRS, depth, freeSlots, rttMs });
         }
         q.after(answeredAt - q.now + longest, () => done(rankCandidates(measured)));
-      });
+      };
+      // An idle origin answers at once; no event needed for the wait.
+      if (start === q.now) serve();
+      else q.after(start - q.now, serve);
     });
   };
 
   // ---- TreeMember's attach loop, as a chain of events. ----
 
   const startAttach = (peer: SimPeer) => {
-    peer.failed = new Map();
+    peer.failedIds = [];
+    peer.failedAt = [];
     peer.retryMs = FIRST_RETRY_MS;
     proceed(peer, ++peer.loop, 0);
   };
@@ -815,10 +856,17 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     const at = q.now + delay;
     // ExpiringSet.values() also drops what has expired.
     const exclude: string[] = [];
-    for (const id of peer.failed.keys()) {
-      if (failedNow(peer, id, at)) exclude.push(id);
-      else peer.failed.delete(id);
+    const ids = peer.failedIds;
+    const times = peer.failedAt;
+    let kept = 0;
+    for (let i = 0; i < ids.length; i++) {
+      if (at - times[i]! > FAILED_MEMORY_MS) continue;
+      exclude.push(ids[i]!);
+      ids[kept] = ids[i]!;
+      times[kept++] = times[i]!;
     }
+    ids.length = kept;
+    times.length = kept;
     // Repairing: one ping each is enough; speed matters more than the last millisecond.
     const pings = peer.lostAt === undefined ? 2 : 1;
     peer.queries += 1;
@@ -841,7 +889,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
   /** The answer reaches the child `delay` ms later; nothing else reads its loop state meanwhile. */
   const rejected = (peer: SimPeer, loop: number, id: string, why: RejectReason, delay: number) => {
     stats.rejects[why] += 1;
-    peer.failed.set(id, q.now + delay);
+    noteFailed(peer, id, q.now + delay);
     const index = peer.backups.findIndex((backup) => backup.id === id);
     if (index >= 0) peer.backups.splice(index, 1);
     proceed(peer, loop, delay);
