@@ -7,12 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/swarm/logger.js';
-import { startSwarmPeer } from '../../src/swarm/peer.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startBroadcast } from '../helpers/cli-process.js';
 import { eventually } from '../helpers/http.js';
 import { openPlayer, playerStats, waitForPlayback } from '../helpers/player-page.js';
+import { startPoisoner } from '../helpers/poisoner.js';
 import { originStats, startRelay } from '../helpers/swarm.js';
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -136,27 +135,13 @@ describe('browser viewers in the swarm', () => {
 
   it('a peer that serves corrupt segments to a page is caught: the page refetches, plays on, and drops it', async () => {
     const url = await seeder(1);
-    let flipped = 0;
-    const poisoner = await startSwarmPeer({
-      seeder: url,
-      kind: 'relay',
-      maxChildren: 3,
-      listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-      log: silentLogger,
-      tamper: (frame) => {
-        if (frame.type !== 'chunk' || frame.offset !== 0) return frame;
-        const data = frame.data.slice();
-        data[data.length >> 1]! ^= 0xff;
-        flipped += 1;
-        return { ...frame, data };
-      },
-    });
+    const { peer: poisoner, flipped } = await startPoisoner(url, '/ip4/127.0.0.1/tcp/0/ws');
     cleanup.push(() => poisoner.stop());
     const warnings: string[] = [];
     const viewer = await page(browsers[0]!, `${url}/`);
     viewer.on('console', (message) => warnings.push(message.text()));
     const stats = await waitForPlayback(viewer, 8, 40_000);
-    expect(flipped).toBeGreaterThan(0);
+    expect(flipped()).toBeGreaterThan(0);
     expect(warnings.join('\n')).toMatch(
       /misbehaved \(.*do not match the signed SHA-256\); dropping it for good/,
     );

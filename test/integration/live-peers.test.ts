@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/seeder/free-port.js';
-import { silentLogger } from '../../src/swarm/logger.js';
-import { startSwarmPeer, type SwarmPeer } from '../../src/swarm/peer.js';
 import { startBroadcast } from '../helpers/cli-process.js';
 import { startDelayProxy, type DelayProxy } from '../helpers/delay-proxy.js';
+import { startPoisoner } from '../helpers/poisoner.js';
 import { eventually, getBytes, getText } from '../helpers/http.js';
 import { originStats, peerStats, startRelay, type RelayProcess } from '../helpers/swarm.js';
 
@@ -78,21 +77,7 @@ describe('live peers', () => {
 
   it('a relay that flips bytes is detected, never passed on, and dropped; the edge serves only verified bytes', async () => {
     const url = await seeder(2);
-    let flipped = 0;
-    const poisoner: SwarmPeer = await startSwarmPeer({
-      seeder: url,
-      kind: 'relay',
-      maxChildren: 3,
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      log: silentLogger,
-      tamper: (frame) => {
-        if (frame.type !== 'chunk' || frame.offset !== 0) return frame;
-        const data = frame.data.slice();
-        data[data.length >> 1]! ^= 0xff;
-        flipped += 1;
-        return { ...frame, data };
-      },
-    });
+    const { peer: poisoner, flipped } = await startPoisoner(url, '/ip4/127.0.0.1/tcp/0');
     cleanup.push(() => poisoner.stop());
     const honest = await distantRelay(url, 40);
     const edgePort = await freePort();
@@ -103,7 +88,7 @@ describe('live peers', () => {
     expect(victim.cli.stderr()).toMatch(
       /misbehaved \(.*do not match the signed SHA-256\); dropping it for good/,
     );
-    expect(flipped).toBeGreaterThan(0);
+    expect(flipped()).toBeGreaterThan(0);
     const settled = await eventually(
       async () => {
         const stats = await peerStats(url, victim.id);
