@@ -4,11 +4,8 @@
  *
  *   npm run bench:origin -- [--viewers 10,50,200] [--seconds 15] [--bitrate 2000k]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runCli } from '../test/helpers/cli-process.js';
+import { percentile, startBenchSeeder } from './bench-kit.js';
 import { procUsage } from './proc-usage.js';
 
 const { values } = parseArgs({
@@ -64,29 +61,15 @@ async function viewer(base: string, id: number, signal: AbortSignal): Promise<Vi
   return result;
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-const dataDir = mkdtempSync(join(tmpdir(), 'swarmcast-bench-'));
-const cli = runCli([
-  'broadcast',
-  '--host',
-  '127.0.0.1',
-  '--port',
-  '0',
-  '--data-dir',
-  dataDir,
+const seeder = await startBenchSeeder([
   '--video-bitrate',
   values.bitrate,
   '--resolution',
   values.resolution,
 ]);
 try {
-  const base = (await cli.waitFor(/player: +(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-  const pid = cli.child.pid!;
+  const base = seeder.url;
+  const pid = seeder.pid;
   // Let the encoder settle and fill the window.
   await new Promise((resolve) => setTimeout(resolve, 5_000));
   console.log(
@@ -115,13 +98,13 @@ try {
         ((bytes * 8) / elapsed / 1e6).toFixed(1).padStart(11),
         cpuPercent.toFixed(1).padStart(12),
         (Number.isNaN(perViewer) ? '–' : perViewer.toFixed(3)).padStart(13),
-        (Number.isNaN(percentile(latencies, 50))
+        (Number.isNaN(percentile(latencies, 0.5))
           ? '–'
-          : percentile(latencies, 50).toFixed(1)
+          : percentile(latencies, 0.5).toFixed(1)
         ).padStart(11),
-        (Number.isNaN(percentile(latencies, 95))
+        (Number.isNaN(percentile(latencies, 0.95))
           ? '–'
-          : percentile(latencies, 95).toFixed(1)
+          : percentile(latencies, 0.95).toFixed(1)
         ).padStart(11),
         String(results.reduce((sum, r) => sum + r.errors, 0)).padStart(7),
       ].join(' '),
@@ -131,6 +114,5 @@ try {
     `seeder RSS at end: ${(procUsage(pid).rssBytes / 2 ** 20).toFixed(0)} MiB (ffmpeg runs in its own process, not counted)`,
   );
 } finally {
-  await cli.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await seeder.stop();
 }

@@ -17,8 +17,8 @@ import { Server as TrackerServer } from 'bittorrent-tracker';
 import type { Browser, Page } from 'playwright-core';
 import type { PlayerStats } from '../src/player/player-stats.js';
 import { launchChromium } from '../test/helpers/chromium.js';
-import { runCli } from '../test/helpers/cli-process.js';
 import { originStats } from '../test/helpers/swarm.js';
+import { percentile, startBenchSeeder } from './bench-kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,11 +42,6 @@ interface PageFigures {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (list: number[]) => {
-  const sorted = [...list].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor(sorted.length / 2)]! : NaN;
-};
-
 // The comparison page, bundled for the browser.
 const pagesDir = mkdtempSync(join(tmpdir(), 'swarmcast-bench-p2p-'));
 await build({
@@ -76,15 +71,7 @@ const tracker = new TrackerServer({ udp: false, http: false, ws: true, stats: fa
 await new Promise<void>((resolve) => tracker.listen(0, '127.0.0.1', resolve));
 const trackerUrl = `ws://127.0.0.1:${(tracker.http!.address() as AddressInfo).port}`;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'swarmcast-bench-p2p-data-'));
-const seeder = runCli([
-  'broadcast',
-  '--host',
-  '127.0.0.1',
-  '--port',
-  '0',
-  '--data-dir',
-  dataDir,
+const seeder = await startBenchSeeder([
   '--max-children',
   '1',
   '--video-bitrate',
@@ -94,7 +81,7 @@ const seeder = runCli([
 ]);
 const browsers: Browser[] = [];
 try {
-  const origin = (await seeder.waitFor(/player: +(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  const origin = seeder.url;
   while ((await originStats(origin)).segmentsPublished < 4) await sleep(500);
   browsers.push(await launchChromium(), await launchChromium());
 
@@ -166,8 +153,16 @@ try {
           `${(100 * (1 - 1 / viewers)).toFixed(1)} %`.padStart(7),
           (egress / 1e6).toFixed(1).padStart(10),
           (played / 1e6).toFixed(1).padStart(9),
-          String(median(results.map((r) => r.startupMs ?? NaN))).padStart(10),
-          median(results.map((r) => r.latency ?? NaN))
+          String(
+            percentile(
+              results.map((r) => r.startupMs ?? NaN),
+              0.5,
+            ),
+          ).padStart(10),
+          percentile(
+            results.map((r) => r.latency ?? NaN),
+            0.5,
+          )
             .toFixed(2)
             .padStart(10),
           `${results.reduce((s, r) => s + r.stalls, 0)} / ${results.reduce((s, r) => s + r.stallSeconds, 0).toFixed(1)} s`.padStart(
@@ -190,6 +185,5 @@ try {
   await seeder.stop();
   tracker.close();
   pageServer.close();
-  rmSync(dataDir, { recursive: true, force: true });
   rmSync(pagesDir, { recursive: true, force: true });
 }

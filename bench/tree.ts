@@ -8,14 +8,11 @@
  *   npm run bench:tree -- --simulate 10000   (the tree algorithm alone; see tree-sim.ts)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ApiStats, PeerStats } from '../src/contracts/stats.js';
-import { runCli } from '../test/helpers/cli-process.js';
 import { getJson } from '../test/helpers/http.js';
 import { startRelay, type RelayProcess } from '../test/helpers/swarm.js';
+import { percentile, startBenchSeeder } from './bench-kit.js';
 import { procUsage } from './proc-usage.js';
 
 const { values } = parseArgs({
@@ -46,22 +43,10 @@ const relayCount = Number(values.relays);
 const seconds = Number(values.seconds);
 const fanout = values['max-children'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN;
-};
 const delivered = (peers: PeerStats[]) =>
   peers.reduce((sum, p) => sum + p.bytesFromPeers + p.bytesFromOrigin, 0);
 
-const dataDir = mkdtempSync(join(tmpdir(), 'swarmcast-bench-tree-'));
-const seeder = runCli([
-  'broadcast',
-  '--host',
-  '127.0.0.1',
-  '--port',
-  '0',
-  '--data-dir',
-  dataDir,
+const seeder = await startBenchSeeder([
   '--max-children',
   fanout,
   '--video-bitrate',
@@ -71,7 +56,7 @@ const seeder = runCli([
 ]);
 const relays: RelayProcess[] = [];
 try {
-  const url = (await seeder.waitFor(/player: +(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  const url = seeder.url;
   const stats = () => getJson<ApiStats>(`${url}/api/stats`);
   while ((await stats()).segmentsPublished === 0) await sleep(250);
   for (let i = 0; i < relayCount; i += 4) {
@@ -143,9 +128,9 @@ try {
   console.log('depth  peers  origin->verified p50 ms  p95 ms  per hop p50 ms');
   for (const depth of [...samples.keys()].sort((a, b) => a - b)) {
     const entry = samples.get(depth)!;
-    const p50 = pct(entry.p50, 0.5);
+    const p50 = percentile(entry.p50, 0.5);
     console.log(
-      `${String(depth).padStart(5)}  ${String(after.peers.filter((p) => p.depth === depth).length).padStart(5)}  ${p50.toFixed(1).padStart(22)}  ${pct(entry.p95, 0.95).toFixed(1).padStart(6)}  ${(p50 / depth).toFixed(1).padStart(14)}`,
+      `${String(depth).padStart(5)}  ${String(after.peers.filter((p) => p.depth === depth).length).padStart(5)}  ${p50.toFixed(1).padStart(22)}  ${percentile(entry.p95, 0.95).toFixed(1).padStart(6)}  ${(p50 / depth).toFixed(1).padStart(14)}`,
     );
   }
   console.log('');
@@ -153,13 +138,12 @@ try {
     `repair after SIGKILL of a relay with ${repairs.length} children: ${repairs.map((ms) => `${ms} ms`).join(', ') || 'n/a'}`,
   );
   console.log(
-    `relay RSS: median ${pct(rss, 0.5).toFixed(0)} MiB, max ${Math.max(...rss).toFixed(0)} MiB`,
+    `relay RSS: median ${percentile(rss, 0.5).toFixed(0)} MiB, max ${Math.max(...rss).toFixed(0)} MiB`,
   );
   console.log(
-    `relay CPU: median ${(100 * pct(cpu, 0.5)).toFixed(1)} % of a core; all relays together ${(100 * cpu.reduce((a, b) => a + b, 0)).toFixed(0)} % for ${relayedMbps.toFixed(1)} Mb/s relayed = ${((100 * cpu.reduce((a, b) => a + b, 0)) / relayedMbps).toFixed(1)} % of a core per relayed Mb/s`,
+    `relay CPU: median ${(100 * percentile(cpu, 0.5)).toFixed(1)} % of a core; all relays together ${(100 * cpu.reduce((a, b) => a + b, 0)).toFixed(0)} % for ${relayedMbps.toFixed(1)} Mb/s relayed = ${((100 * cpu.reduce((a, b) => a + b, 0)) / relayedMbps).toFixed(1)} % of a core per relayed Mb/s`,
   );
 } finally {
   await Promise.all(relays.map((r) => r.cli.stop()));
   await seeder.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 }

@@ -1,9 +1,7 @@
-/** A tiny leveled logger: info to stdout, problems to stderr, debug only with --verbose. */
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  debug(message: string): void;
-}
+/** The console logger: info to stdout, problems to stderr, debug only with --verbose. */
+import type { Logger } from '../swarm/logger.js';
+
+export { silentLogger, type Logger } from '../swarm/logger.js';
 
 export function consoleLogger(verbose: boolean): Logger {
   return {
@@ -14,5 +12,3 @@ export function consoleLogger(verbose: boolean): Logger {
     },
   };
 }
-
-export const silentLogger: Logger = { info() {}, warn() {}, debug() {} };

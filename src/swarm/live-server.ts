@@ -153,21 +153,29 @@ export class LiveServer {
   /** A verified object is in the store: finish it for streaming children, send it whole to the rest. */
   private completed(announcement: Announcement | undefined, bytes: Uint8Array): void {
     if (!announcement) return;
+    for (const child of this.children.values()) this.completeFor(child, announcement, bytes);
+  }
+
+  /** Finishes the object for a child that was streaming it, or sends it whole if it was not. */
+  private completeFor(
+    child: ChildLink,
+    announcement: Announcement | undefined,
+    bytes: Uint8Array,
+  ): void {
+    if (!announcement) return;
     const key = objectKey(announcement.kind, announcement.id);
-    for (const child of this.children.values()) {
-      if (child.sent.has(key)) continue;
-      const offset = child.streaming.get(key);
-      const ok = this.send(child, () => {
-        const sent =
-          offset === undefined
-            ? sendWholeObject(child.framed, announcement, bytes)
-            : sendChunks(child.framed, announcement, bytes, offset);
-        this.options.onUpload?.(sent);
-      });
-      if (!ok) continue;
-      child.streaming.delete(key);
-      remember(child.sent, key);
-    }
+    if (child.sent.has(key)) return;
+    const offset = child.streaming.get(key);
+    const ok = this.send(child, () => {
+      const sent =
+        offset === undefined
+          ? sendWholeObject(child.framed, announcement, bytes)
+          : sendChunks(child.framed, announcement, bytes, offset);
+      this.options.onUpload?.(sent);
+    });
+    if (!ok) return;
+    child.streaming.delete(key);
+    remember(child.sent, key);
   }
 
   private async onAttach(stream: Stream, connection: Connection): Promise<void> {
@@ -253,23 +261,8 @@ export class LiveServer {
     }
     const latest = store.latestInit();
     if (latest) inits.set(latest.id, latest);
-    for (const init of inits.values()) this.completedFor(child, init.announcement, init.bytes);
-    for (const segment of segments) this.completedFor(child, segment.announcement, segment.bytes);
-  }
-
-  private completedFor(
-    child: ChildLink,
-    announcement: Announcement | undefined,
-    bytes: Uint8Array,
-  ): void {
-    if (!announcement) return;
-    const key = objectKey(announcement.kind, announcement.id);
-    if (child.sent.has(key)) return;
-    this.send(child, () => {
-      const sent = sendWholeObject(child.framed, announcement, bytes);
-      this.options.onUpload?.(sent);
-    });
-    remember(child.sent, key);
+    for (const init of inits.values()) this.completeFor(child, init.announcement, init.bytes);
+    for (const segment of segments) this.completeFor(child, segment.announcement, segment.bytes);
   }
 
   /** Children send nothing after attaching; reading tells us when they go. */
