@@ -26,12 +26,18 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     bitrate: { type: 'string', default: '1000k' },
     resolution: { type: 'string', default: '640x360' },
+    modes: { type: 'string', default: 'swarmcast,pml-default,pml-tuned,plain' },
   },
 });
 const viewerCounts = values.viewers.split(',').map(Number);
 const seconds = Number(values.seconds);
-const MODES = ['swarmcast', 'pml-default', 'pml-tuned', 'plain'] as const;
-type Mode = (typeof MODES)[number];
+const ALL_MODES = ['swarmcast', 'pml-default', 'pml-tuned', 'plain'] as const;
+type Mode = (typeof ALL_MODES)[number];
+const MODES = values.modes.split(',').map((name) => {
+  if (!(ALL_MODES as readonly string[]).includes(name))
+    throw new Error(`unknown mode "${name}" (modes: ${ALL_MODES.join(', ')})`);
+  return name as Mode;
+});
 
 interface PageFigures {
   startupMs: number | null;
@@ -93,6 +99,11 @@ try {
   const figures = async (page: Page, mode: Mode): Promise<PageFigures> => {
     if (mode === 'swarmcast') {
       const s: PlayerStats = await page.evaluate(() => window.swarmcast.stats());
+      console.error(
+        `  page: join ${s.joinMs} ms, startup ${s.startupMs} ms, depth ${s.swarm.depth}, ` +
+          `${(s.bytesFrom.http / 1e3).toFixed(0)} kB http / ${(s.bytesFrom.peers / 1e3).toFixed(0)} kB peers, ` +
+          `stalls ${s.stalls}`,
+      );
       return {
         startupMs: s.startupMs,
         latency: s.liveLatency,

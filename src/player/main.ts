@@ -40,12 +40,17 @@ const stats: Omit<PlayerStats, 'swarm' | 'p2pShare'> = {
   stallSeconds: 0,
   longestStallSeconds: 0,
   startupMs: null,
+  joinMs: null,
   fatalErrors: [],
   recoveredErrors: 0,
 };
 let hls: Hls | undefined;
 let peer: SwarmPeer | undefined;
 let source: SegmentSource | undefined;
+let joined: () => void = () => undefined;
+const joinedOrGaveUp = new Promise<void>((resolve) => (joined = resolve));
+/** Milliseconds per byte of the last media fetched over HTTP: what falling back would cost. */
+let httpMsPerByte: number | undefined;
 let stallStartedAt: number | undefined;
 let hasPlayed = false;
 
@@ -78,9 +83,32 @@ async function waitForStream(): Promise<void> {
   }
 }
 
-/** How long a segment may be waited for from the swarm before the buffer would run dry. */
+/**
+ * How long a segment may be waited for from the swarm: until just enough buffer is left to fetch
+ * it over HTTP instead (twice the last HTTP fetch's pace, plus a margin). With nothing buffered
+ * (startup, or after a seek) that is no wait at all.
+ */
 function swarmDeadlineMs(): number {
-  return Math.max(250, Math.min(4_000, bufferAhead() * 1000 - 1_500));
+  const fragmentBytes = stats.fragmentsLoaded > 0 ? stats.bytesLoaded / stats.fragmentsLoaded : 0;
+  const httpMs = httpMsPerByte === undefined ? 1_000 : 2 * httpMsPerByte * fragmentBytes;
+  return Math.max(0, Math.min(4_000, bufferAhead() * 1000 - httpMs - 300));
+}
+
+/** The swarm's source, waiting up to `waitMs` for this page's peer to join. */
+async function swarmSource(waitMs: number): Promise<SegmentSource | undefined> {
+  if (source || !p2p || waitMs <= 0) return source;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    joinedOrGaveUp,
+    new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
+  ]);
+  clearTimeout(timer);
+  return source;
+}
+
+function noteLoaded(bytes: number, from: 'peers' | 'http', elapsedMs: number): void {
+  stats.bytesFrom[from] += bytes;
+  if (from === 'http' && bytes > 0) httpMsPerByte = elapsedMs / bytes;
 }
 
 function start(): void {
@@ -99,9 +127,9 @@ function start(): void {
     backBufferLength: 30,
     fLoader: swarmFragmentLoader({
       stream,
-      source: () => source,
+      source: swarmSource,
       deadlineMs: swarmDeadlineMs,
-      onLoaded: (bytes, from) => (stats.bytesFrom[from] += bytes),
+      onLoaded: noteLoaded,
     }),
     manifestLoadPolicy: {
       default: {
@@ -194,9 +222,14 @@ if (p2p) {
   startBrowserPeer(maxChildren).then(
     (started) => {
       peer = started;
+      stats.joinMs = Math.round(performance.now() - loadedAt);
       source = new SegmentSource(started.store);
+      joined();
     },
-    (error: unknown) => console.warn('swarm unavailable; playing over HTTP', error),
+    (error: unknown) => {
+      console.warn('swarm unavailable; playing over HTTP', error);
+      joined();
+    },
   );
 }
 setInterval(() => renderStats(panel, snapshot()), 500);

@@ -40,6 +40,8 @@ export interface PlayerStats {
   longestStallSeconds: number;
   /** Milliseconds from page load to the first frame playing. */
   startupMs: number | null;
+  /** Milliseconds from page load to this page's peer first attaching to the tree. */
+  joinMs: number | null;
   fatalErrors: string[];
   recoveredErrors: number;
   swarm: SwarmViewStats;

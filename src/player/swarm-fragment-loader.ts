@@ -15,11 +15,14 @@ import { parseMediaUrl, type SegmentSource } from '../swarm/segment-source.js';
 
 export interface SwarmLoaderHooks {
   stream: string;
-  /** The swarm's source, once the peer has joined (undefined: HTTP only). */
-  source: () => SegmentSource | undefined;
-  /** How long the player can wait for a segment before it would stall, in ms. */
+  /**
+   * The swarm's source, waiting up to `waitMs` for the peer to join; undefined when the page
+   * watches over HTTP only or the join did not finish in time.
+   */
+  source: (waitMs: number) => Promise<SegmentSource | undefined>;
+  /** How long the player can wait for the swarm before HTTP could no longer save it, in ms. */
   deadlineMs: () => number;
-  onLoaded: (bytes: number, from: 'peers' | 'http') => void;
+  onLoaded: (bytes: number, from: 'peers' | 'http', elapsedMs: number) => void;
 }
 
 type HttpLoader = Loader<FragmentLoaderContext>;
@@ -49,15 +52,20 @@ export function swarmFragmentLoader(
     ): void {
       this.context = context;
       const ref = parseMediaUrl(context.url, hooks.stream);
-      const source = hooks.source();
       // A byte range (rangeEnd > 0) is not a whole object: let HTTP serve it.
-      if (!ref || !source || (context.rangeEnd ?? 0) > 0) {
+      if (!ref || (context.rangeEnd ?? 0) > 0) {
         this.viaHttp(context, config, callbacks);
         return;
       }
       const started = performance.now();
-      void source.get(ref, hooks.deadlineMs(), this.controller.signal).then((bytes) => {
-        if (this.controller.signal.aborted) return;
+      const deadline = hooks.deadlineMs();
+      const { signal } = this.controller;
+      void (async () => {
+        const source = await hooks.source(deadline);
+        const left = deadline - (performance.now() - started);
+        return source?.get(ref, left, signal);
+      })().then((bytes) => {
+        if (signal.aborted) return;
         if (!bytes) {
           this.viaHttp(context, config, callbacks);
           return;
@@ -70,7 +78,7 @@ export function swarmFragmentLoader(
         stats.chunkCount = 1;
         // A copy: hls.js transfers the buffer to its worker, and the swarm keeps serving ours.
         const data = bytes.slice().buffer;
-        hooks.onLoaded(bytes.length, 'peers');
+        hooks.onLoaded(bytes.length, 'peers', now - started);
         callbacks.onSuccess({ url: context.url, data }, stats, context, null);
       });
     }
@@ -80,11 +88,13 @@ export function swarmFragmentLoader(
       config: LoaderConfiguration,
       callbacks: LoaderCallbacks<FragmentLoaderContext>,
     ): void {
+      const started = performance.now();
       this.http.load(context, config, {
         ...callbacks,
         onSuccess: (response, stats, ctx, details) => {
           const data = response.data;
-          hooks.onLoaded(data instanceof ArrayBuffer ? data.byteLength : stats.loaded, 'http');
+          const bytes = data instanceof ArrayBuffer ? data.byteLength : stats.loaded;
+          hooks.onLoaded(bytes, 'http', performance.now() - started);
           callbacks.onSuccess(response, stats, ctx, details);
         },
       });

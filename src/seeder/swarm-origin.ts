@@ -13,7 +13,7 @@ import type { ControlMessage } from '../swarm/messages.js';
 import { createSwarmNode, type SwarmNode } from '../swarm/node.js';
 import { PROTOCOL } from '../swarm/protocol.js';
 import type { SegmentStore } from '../swarm/segment-store.js';
-import type { SwarmInfo } from '../swarm/swarm-info.js';
+import type { Offer, SwarmInfo } from '../swarm/swarm-info.js';
 import type { PeerStats } from '../contracts/stats.js';
 import { TreeView, type TreeShape } from './tree-view.js';
 
@@ -60,11 +60,25 @@ export async function startSwarmOrigin(options: SwarmOriginOptions): Promise<Swa
   await live.start();
   const stopFetch = await serveFetch(node, options.store, options.onSwarmBytes);
 
+  const addrs = () => node.getMultiaddrs().map(String);
+  const offer = (joiner: string, exclude: string[]): Offer => ({
+    t: 'candidates',
+    stream: options.streamId,
+    publicKey: bytesToHex(options.publicKey),
+    httpBase: '',
+    origin: { id: originId, addrs: addrs(), depth: 0, freeSlots: originFreeSlots() },
+    candidates: view.candidates(joiner, exclude).map((candidate) => ({
+      ...candidate,
+      addrs: view.addrs(candidate.id),
+    })),
+  });
   const info = (): SwarmInfo => ({
     stream: options.streamId,
     peerId: originId,
-    addrs: node.getMultiaddrs().map(String),
+    addrs: addrs(),
     publicKey: bytesToHex(options.publicKey),
+    // For a peer not yet known, so nothing of the tree is excluded.
+    offer: offer('', []),
   });
 
   // The live server knows the origin's real children; reports lag behind it.
@@ -83,20 +97,7 @@ export async function startSwarmOrigin(options: SwarmOriginOptions): Promise<Swa
       view.report(peerId, message.report);
       return { t: 'ok' };
     }
-    if (message.t === 'join') {
-      const candidates = view.candidates(peerId, message.exclude).map((candidate) => ({
-        ...candidate,
-        addrs: view.addrs(candidate.id),
-      }));
-      return {
-        t: 'candidates',
-        stream: options.streamId,
-        publicKey: bytesToHex(options.publicKey),
-        httpBase: '',
-        origin: { id: originId, addrs: info().addrs, depth: 0, freeSlots: originFreeSlots() },
-        candidates,
-      };
-    }
+    if (message.t === 'join') return offer(peerId, message.exclude);
     return { t: 'error', message: `unexpected ${message.t}` };
   };
 

@@ -146,6 +146,11 @@ export function parseControl(bytes: Uint8Array): ControlMessage {
   } catch {
     fail('not JSON');
   }
+  return parseControlValue(value);
+}
+
+/** Validates an already-decoded control message (one embedded in another document). */
+export function parseControlValue(value: unknown): ControlMessage {
   const o = obj(value, 'message');
   switch (o.t) {
     case 'attach':

@@ -28,7 +28,8 @@ export type SwarmNode = Libp2p<{ ping: Ping }>;
 export async function createSwarmNode(init: SwarmNodeInit): Promise<SwarmNode> {
   const services = {
     identify: identify(),
-    ping: ping(),
+    // A join's measurement and a backup refresh may ping the same peer at once.
+    ping: ping({ maxOutboundStreams: 4 }),
     pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
     ...(init.relayServer ? { relay: circuitRelayServer() } : {}),
   };

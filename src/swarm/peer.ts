@@ -46,6 +46,18 @@ export interface SwarmPeer {
 
 const REPORT_INTERVAL_MS = 2_000;
 
+/**
+ * The addresses other peers should dial for the live stream. A plain relayed address is left out:
+ * a connection through the origin's circuit relay is limited and could not carry the stream, and
+ * offering it only makes dialers spend time on it before the direct (WebRTC) one.
+ */
+function dialableAddrs(node: SwarmNode): string[] {
+  return node
+    .getMultiaddrs()
+    .map(String)
+    .filter((addr) => !addr.includes('/p2p-circuit') || addr.includes('/webrtc'));
+}
+
 export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPeer> {
   const { log } = options;
   const response = await fetch(new URL('/api/swarm', options.seeder), {
@@ -149,6 +161,7 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
     kind: options.kind,
     maxChildren: options.maxChildren,
     log,
+    ...(info.offer ? { offer: info.offer } : {}),
     lastSequence: () => store.lastSequence,
     hooks: {
       has: (kind, objectId) =>
@@ -188,7 +201,7 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
       bytesUploaded: counters.bytesUploaded,
       originLatencyMs: counters.originLatencyMs,
       originLatencyP95Ms: counters.originLatencyP95Ms,
-      addrs: node.getMultiaddrs().map(String),
+      addrs: dialableAddrs(node),
     };
   };
 

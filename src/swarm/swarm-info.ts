@@ -1,3 +1,7 @@
+import { parseControlValue, type ControlMessage } from './messages.js';
+
+export type Offer = Extract<ControlMessage, { t: 'candidates' }>;
+
 /** What the origin publishes at `GET /api/swarm` so a peer can join: a contract. */
 export interface SwarmInfo {
   stream: string;
@@ -7,6 +11,11 @@ export interface SwarmInfo {
   addrs: string[];
   /** The stream's ed25519 public key, hex. */
   publicKey: string;
+  /**
+   * Candidate parents for a peer joining now, so its first join needs no round trip to the
+   * coordinator (a second on a busy origin). A hint: the attach itself decides.
+   */
+  offer?: Offer;
 }
 
 export function parseSwarmInfo(value: unknown): SwarmInfo {
@@ -23,5 +32,16 @@ export function parseSwarmInfo(value: unknown): SwarmInfo {
   ) {
     throw new Error('the seeder sent malformed swarm information');
   }
-  return { stream: o.stream, peerId: o.peerId, addrs: o.addrs, publicKey: o.publicKey };
+  const info: SwarmInfo = {
+    stream: o.stream,
+    peerId: o.peerId,
+    addrs: o.addrs,
+    publicKey: o.publicKey,
+  };
+  if (o.offer !== undefined) {
+    const offer = parseControlValue(o.offer);
+    if (offer.t !== 'candidates') throw new Error('the seeder sent malformed swarm information');
+    info.offer = offer;
+  }
+  return info;
 }

@@ -5,7 +5,7 @@
  * measured; only when all backups fail ask the origin again.
  */
 import { multiaddr } from '@multiformats/multiaddr';
-import type { CoordClient } from './coord-client.js';
+import type { Candidates, CoordClient } from './coord-client.js';
 import { FramedStream } from './framed-stream.js';
 import type { TreePosition } from './live-server.js';
 import { short } from './live-server.js';
@@ -38,6 +38,8 @@ export interface TreeMemberOptions {
   log: Logger;
   /** Where objects from the parent go (verification happens in the assembler). */
   hooks: AssemblerHooks;
+  /** Candidates the origin already offered (with `/api/swarm`): the first join starts there. */
+  offer?: Candidates;
   /** The newest sequence held, so a new parent can send what was missed. */
   lastSequence: () => number | null;
   onParentChanged: (parent: ParentLink | undefined, repairMs: number | undefined) => void;
@@ -46,11 +48,18 @@ export interface TreeMemberOptions {
 }
 
 const MEASURE_COUNT = 6;
-const PING_TIMEOUT_MS = 2_000;
-const ATTACH_TIMEOUT_MS = 3_000;
+/**
+ * A ping's first answer includes the dial, which for a browser is a WebRTC handshake signalled
+ * through the origin: seconds on a busy machine. Cutting it short would only restart it from
+ * nothing; waiting costs little, since a join does not wait for the slowest answer.
+ */
+const PING_TIMEOUT_MS = 5_000;
+const ATTACH_TIMEOUT_MS = 5_000;
 /** A parent that sends nothing for this long is taken as gone. */
 const SILENCE_MS = 5_000;
 const FAILED_MEMORY_MS = 3_000;
+/** How long the other candidates get once the first has answered a ping. */
+const SETTLE_WINDOW_MS = 150;
 /** How often backups are re-measured while attached (jittered ±25 %); every peer does this, so it is also load on the origin. */
 const REFRESH_MS = 8_000;
 
@@ -85,8 +94,11 @@ export class TreeMember {
   private lostAt: number | undefined;
   private attaching: Promise<void> | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private firstOffer: Candidates | undefined;
 
-  constructor(private readonly options: TreeMemberOptions) {}
+  constructor(private readonly options: TreeMemberOptions) {
+    this.firstOffer = options.offer;
+  }
 
   /** Resolves once attached for the first time. */
   async start(): Promise<void> {
@@ -150,7 +162,9 @@ export class TreeMember {
       try {
         // Repairing: one ping each is enough; speed matters more than the last millisecond.
         const pings = this.lostAt === undefined ? 2 : 1;
-        const measured = await this.measure([...failed.values(), ...this.banned], pings);
+        const measured = await this.measure([...failed.values(), ...this.banned], pings, (late) =>
+          this.adoptBackups(late),
+        );
         this.backups = measured.filter((candidate) => !failed.has(candidate.id));
         if (this.backups.length > 0) continue;
       } catch (error) {
@@ -176,7 +190,9 @@ export class TreeMember {
     const parent = this.parent;
     if (!parent || this.attaching || this.controller.signal.aborted) return;
     try {
-      const measured = await this.measure([parent.id, ...this.banned], 1);
+      const measured = await this.measure([parent.id, ...this.banned], 1, (late) =>
+        this.adoptBackups(late),
+      );
       if (this.parent === parent)
         this.backups = measured.filter((candidate) => candidate.id !== parent.id);
     } catch (error) {
@@ -185,11 +201,36 @@ export class TreeMember {
     if (this.parent === parent) this.scheduleRefresh();
   }
 
-  /** Asks the origin for candidates and pings each; returns them ranked nearest first. */
-  private async measure(exclude: string[], pings = 2): Promise<MeasuredCandidate[]> {
+  private takeFirstOffer(): Candidates | undefined {
+    const offer = this.firstOffer;
+    this.firstOffer = undefined;
+    return offer;
+  }
+
+  /** Takes a complete measurement as the backups, once attached (never the parent itself). */
+  private adoptBackups(ranked: MeasuredCandidate[]): void {
+    const parent = this.parent;
+    if (!parent || this.attaching) return;
+    this.backups = ranked.filter((candidate) => candidate.id !== parent.id);
+  }
+
+  /**
+   * Asks the origin for candidates and pings them all at once; returns them ranked nearest first.
+   * It does not wait for the slowest: once one candidate has answered, the others get
+   * SETTLE_WINDOW_MS more. Reaching a browser means a WebRTC dial (a second or more on a busy
+   * machine, or a timeout), and a candidate that answers that much later than the first is not
+   * the nearest. The stragglers' results still arrive, through `onLate`, for the backups.
+   */
+  private async measure(
+    exclude: string[],
+    pings = 2,
+    onLate?: (ranked: MeasuredCandidate[]) => void,
+  ): Promise<MeasuredCandidate[]> {
     const { options } = this;
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(10_000)]);
-    const reply = await options.coord.join(options.kind, options.maxChildren, exclude, signal);
+    const reply =
+      this.takeFirstOffer() ??
+      (await options.coord.join(options.kind, options.maxChildren, exclude, signal));
     const self = options.node.peerId.toString();
     const list = [reply.origin, ...reply.candidates]
       .filter(
@@ -197,16 +238,33 @@ export class TreeMember {
       )
       .filter((candidate) => candidate.id !== self && !this.banned.has(candidate.id))
       .slice(0, MEASURE_COUNT + 1);
-    const measured = await Promise.all(
-      list.map(async (candidate): Promise<MeasuredCandidate> => ({
-        ...candidate,
-        rttMs: await this.rtt(candidate.addrs, pings),
-      })),
+    const measured: MeasuredCandidate[] = [];
+    let firstAnswer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (firstAnswer = resolve));
+    const all = Promise.all(
+      list.map(async (candidate) => {
+        const rttMs = await this.rtt(candidate.addrs, pings);
+        measured.push({ ...candidate, rttMs });
+        if (Number.isFinite(rttMs) && candidate.freeSlots > 0) firstAnswer();
+      }),
     );
+    await Promise.race([
+      all,
+      answered.then(() => new Promise((resolve) => setTimeout(resolve, SETTLE_WINDOW_MS))),
+    ]);
     const ranked = rankCandidates(measured);
+    const describe = (list: MeasuredCandidate[]) =>
+      list.map((c) => `${short(c.id)} d${c.depth} ${c.rttMs.toFixed(1)}ms`).join(', ') || 'none';
     options.log.debug(
-      `candidates: ${ranked.map((c) => `${short(c.id)} d${c.depth} ${c.rttMs.toFixed(1)}ms`).join(', ') || 'none'}`,
+      `candidates: ${describe(ranked)} (${measured.length} of ${list.length} answered)`,
     );
+    if (onLate && measured.length < list.length) {
+      void all.then(() => {
+        const late = rankCandidates(measured);
+        options.log.debug(`candidates, all answered: ${describe(late)}`);
+        onLate(late);
+      });
+    }
     return ranked;
   }
 
@@ -214,6 +272,7 @@ export class TreeMember {
   private async rtt(addrs: string[], pings: number): Promise<number> {
     const targets = addrs.map((addr) => multiaddr(addr));
     let best = Infinity;
+    const started = Date.now();
     for (let i = 0; i < pings; i++) {
       try {
         const signal = AbortSignal.any([
@@ -221,7 +280,10 @@ export class TreeMember {
           AbortSignal.timeout(PING_TIMEOUT_MS),
         ]);
         best = Math.min(best, await this.options.node.services.ping.ping(targets, { signal }));
-      } catch {
+      } catch (error) {
+        this.options.log.debug(
+          `no answer in ${Date.now() - started} ms from ${addrs.at(-1) ?? '(no address)'}: ${(error as Error).message}`,
+        );
         break;
       }
     }
