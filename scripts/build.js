@@ -9,13 +9,10 @@ import { join } from 'node:path';
 const browserVariants = {
   name: 'browser-variants',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(transports\.node|crypto)\.js$/ }, (args) => {
+    b.onResolve({ filter: /^\.\.?\/(\.\.\/)*(transports\.node|crypto)\.js$/ }, (args) => {
       if (!args.importer.includes('/src/swarm/')) return undefined;
-      const name = args.path
-        .replace('./', '')
-        .replace('.node.js', '.js')
-        .replace('.js', '.browser.ts');
-      return { path: join(args.resolveDir, name) };
+      const nodePath = join(args.resolveDir, args.path);
+      return { path: nodePath.replace(/(\.node)?\.js$/, '.browser.ts') };
     });
   },
 };

@@ -8,6 +8,7 @@ export class UsageError extends Error {
 }
 
 export class RuntimeError extends Error {
-  override readonly name = 'RuntimeError';
+  // Subclasses (ChannelError) name themselves.
+  override readonly name: string = 'RuntimeError';
   readonly exitCode = 1;
 }

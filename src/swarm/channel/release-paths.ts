@@ -1,0 +1,63 @@
+/**
+ * Which versions and file paths a release may name. Both become names on the subscriber's disk,
+ * so they are checked when a manifest is signed, when it is received, and again by the installer.
+ */
+import { MAX_FILE_PATH_LENGTH, MAX_VERSION_LENGTH } from '../../contracts/channel.js';
+
+const VERSION_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,${MAX_VERSION_LENGTH - 1}}$`);
+/** Names the installer keeps for itself in the install directory. */
+const RESERVED_VERSIONS = new Set(['current']);
+/** The characters Windows refuses in names (`:` would also open an NTFS stream). */
+const RESERVED_CHARACTERS = /[\\:*?"<>|]/;
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** Why `version` cannot be a directory name, or undefined if it can. */
+export function versionProblem(version: string): string | undefined {
+  if (!VERSION_PATTERN.test(version))
+    return `must be 1-${MAX_VERSION_LENGTH} of [A-Za-z0-9._+-], starting with a letter or digit`;
+  if (RESERVED_VERSIONS.has(version)) return `"${version}" is reserved`;
+  return undefined;
+}
+
+/** Why `path` cannot be a file inside an install directory, or undefined if it can. */
+export function pathProblem(path: string): string | undefined {
+  const bytes = new TextEncoder().encode(path).length;
+  if (bytes === 0 || bytes > MAX_FILE_PATH_LENGTH)
+    return `must be 1-${MAX_FILE_PATH_LENGTH} bytes of UTF-8`;
+  if (path.includes('\\')) return 'must use / as separator, not \\';
+  if (path.startsWith('/')) return 'must be relative';
+  for (const segment of path.split('/')) {
+    if (segment === '') return 'has an empty segment';
+    if (segment === '.' || segment === '..') return `has a "${segment}" segment`;
+    if (hasControlCharacter(segment) || RESERVED_CHARACTERS.test(segment))
+      return 'has a control or reserved character';
+  }
+  return undefined;
+}
+
+/**
+ * Why these paths cannot live side by side, or undefined if they can: no path twice (ignoring
+ * case, for case-insensitive disks), and no path that is also another's directory.
+ */
+export function pathSetProblem(paths: readonly string[]): string | undefined {
+  const files = new Set<string>();
+  const dirs = new Set<string>();
+  for (const path of paths) {
+    const folded = path.toLowerCase();
+    if (files.has(folded)) return `"${path}" is listed twice`;
+    files.add(folded);
+    const segments = folded.split('/');
+    for (let i = 1; i < segments.length; i++) dirs.add(segments.slice(0, i).join('/'));
+  }
+  for (const path of paths) {
+    if (dirs.has(path.toLowerCase())) return `"${path}" is both a file and a directory`;
+  }
+  return undefined;
+}
