@@ -2,6 +2,8 @@
  * A small declarative flag parser on top of `node:util` parseArgs: each command lists its flags
  * once, and the same list drives parsing, validation and `--help`.
  */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 
@@ -12,6 +14,8 @@ export interface FlagSpec {
   default?: string | boolean;
   description: string;
   short?: string;
+  /** May be given more than once (the value is then a string array). */
+  multiple?: boolean;
 }
 
 export interface CommandSpec {
@@ -24,17 +28,24 @@ export interface CommandSpec {
 }
 
 export interface ParsedArgs {
-  flags: Record<string, string | boolean | undefined>;
+  flags: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
   help: boolean;
 }
 
 export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+  const options: Record<
+    string,
+    { type: 'string' | 'boolean'; short?: string; multiple?: boolean }
+  > = {
     help: { type: 'boolean', short: 'h' },
   };
   for (const [name, flag] of Object.entries(spec.flags)) {
-    options[name] = flag.short ? { type: flag.type, short: flag.short } : { type: flag.type };
+    options[name] = {
+      type: flag.type,
+      ...(flag.short ? { short: flag.short } : {}),
+      ...(flag.multiple ? { multiple: true } : {}),
+    };
   }
   let parsed;
   try {
@@ -42,7 +53,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
   } catch (error) {
     throw new UsageError(`${spec.name}: ${cleanParseError(error)}`);
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
   if (values.help) return { flags: {}, positionals: [], help: true };
   const range = spec.positionals ?? { min: 0, max: 0 };
   if (parsed.positionals.length < range.min) {
@@ -97,4 +108,9 @@ export function numberFlag(name: string, raw: unknown, min: number, max: number)
     throw new UsageError(`--${name} must be a number from ${min} to ${max}, got "${text}"`);
   }
   return value;
+}
+
+/** `~` and `~/x` as the shell would expand them; everything else made absolute. */
+export function expandHome(path: string): string {
+  return resolve(path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path);
 }

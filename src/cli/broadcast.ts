@@ -1,8 +1,7 @@
 /** `swarmcast broadcast`: run the origin and broadcast a live stream until interrupted. */
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import {
   DEFAULT_PROFILE,
@@ -10,11 +9,14 @@ import {
   DEFAULTS,
   STREAM_NAME,
   type BroadcastConfig,
+  type SeederSource,
   type SourceSpec,
 } from '../seeder/config.js';
+import { adminTokenPath } from '../seeder/channels/admin-token.js';
 import { consoleLogger } from '../seeder/logger.js';
 import { startSeeder } from '../seeder/seeder.js';
 import { formatHelp, intFlag, numberFlag, parseCommandArgs, type CommandSpec } from './args.js';
+import { seederConfig, seederFlags } from './seeder-flags.js';
 import { untilShutdown } from './shutdown.js';
 
 export const broadcastSpec: CommandSpec = {
@@ -28,18 +30,6 @@ export const broadcastSpec: CommandSpec = {
       default: 'test',
       description:
         'what to broadcast: a synthetic test picture and tone, a media file, or an RTMP push',
-    },
-    port: {
-      type: 'string',
-      value: '<port>',
-      default: String(DEFAULTS.port),
-      description: 'HTTP port (0 picks a free one)',
-    },
-    host: {
-      type: 'string',
-      value: '<address>',
-      default: DEFAULTS.host,
-      description: 'address to listen on',
     },
     stream: {
       type: 'string',
@@ -89,12 +79,6 @@ export const broadcastSpec: CommandSpec = {
       default: String(DEFAULTS.maxChildren),
       description: 'peers the origin feeds directly (its upload slots)',
     },
-    'swarm-port': {
-      type: 'string',
-      value: '<port>',
-      default: String(DEFAULTS.swarmPort),
-      description: 'libp2p TCP port for the swarm (0 picks a free one)',
-    },
     key: {
       type: 'string',
       value: '<file>',
@@ -105,12 +89,7 @@ export const broadcastSpec: CommandSpec = {
       value: '<path>',
       description: 'ffmpeg binary (default: FFMPEG_PATH, the bundled one, then PATH)',
     },
-    'data-dir': {
-      type: 'string',
-      value: '<dir>',
-      default: '~/.swarmcast',
-      description: 'where keys, tokens and scratch files live',
-    },
+    ...seederFlags,
     verbose: {
       type: 'boolean',
       short: 'v',
@@ -145,16 +124,13 @@ export function parseBroadcastArgs(argv: string[]): BroadcastConfig | 'help' {
   return {
     source,
     profile,
-    port: intFlag('port', f.port, 0, 65535),
-    host: String(f.host),
     stream,
-    dataDir: expandHome(String(f['data-dir'])),
     ffmpeg: typeof f.ffmpeg === 'string' ? f.ffmpeg : undefined,
     keyFile: typeof f.key === 'string' ? resolve(f.key) : undefined,
     maxChildren: intFlag('max-children', f['max-children'], 1, 1000),
-    swarmPort: intFlag('swarm-port', f['swarm-port'], 0, 65535),
     playlistSegments: DEFAULTS.playlistSegments,
     retainSegments: DEFAULTS.retainSegments,
+    ...seederConfig(f),
     verbose: f.verbose === true,
   };
 }
@@ -205,10 +181,6 @@ export function parseBitrate(raw: string): number {
   return Math.round(kbps);
 }
 
-function expandHome(path: string): string {
-  return resolve(path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path);
-}
-
 export async function runBroadcast(argv: string[]): Promise<number> {
   const config = parseBroadcastArgs(argv);
   if (config === 'help') {
@@ -224,6 +196,9 @@ export async function runBroadcast(argv: string[]): Promise<number> {
   log.info(`  playlist: ${seeder.url}/live/${config.stream}/index.m3u8`);
   log.info(`  stats:    ${seeder.url}/api/stats`);
   log.info(`  swarm:    relays join with: swarmcast relay --seeder ${seeder.url}`);
+  log.info(
+    `  channels: admin token ${seeder.adminToken} (also in ${adminTokenPath(config.dataDir)})`,
+  );
   if (seeder.rtmp) {
     log.info(`  RTMP:     server ${seeder.rtmp.url}  stream key ${seeder.rtmp.key}`);
   }
@@ -234,8 +209,10 @@ export async function runBroadcast(argv: string[]): Promise<number> {
   return 0;
 }
 
-function describeSource(source: SourceSpec): string {
+function describeSource(source: SeederSource): string {
   switch (source.kind) {
+    case 'none':
+      return 'no live source';
     case 'test':
       return 'test source';
     case 'file':

@@ -1,7 +1,11 @@
 /** The `swarmcast` command: dispatches to sub-commands and turns errors into one clear line. */
 import { RuntimeError, UsageError } from '../errors.js';
 import { runBroadcast } from './broadcast.js';
+import { runChannel } from './channel.js';
+import { runKeygen } from './keygen.js';
+import { runNews } from './news.js';
 import { runRelay } from './relay.js';
+import { runServe } from './serve.js';
 
 interface Command {
   summary: string;
@@ -18,6 +22,16 @@ const commands: Record<string, Command> = {
       'join a broadcast as a headless peer and pass the stream on (optionally as an HLS edge)',
     run: runRelay,
   },
+  serve: {
+    summary: 'run the seeder without a live stream: signed channels, pages, API',
+    run: runServe,
+  },
+  keygen: { summary: 'create an ed25519 key file for a channel', run: runKeygen },
+  channel: {
+    summary: 'product-update channels: create, publish, subscribe',
+    run: runChannel,
+  },
+  news: { summary: 'signed news lists: post, follow', run: runNews },
 };
 
 function topHelp(): string {

@@ -30,8 +30,8 @@ export interface PeerStats {
 }
 
 export interface IngestStats {
-  /** What feeds the encoder: `test`, `file` or `rtmp`. */
-  source: 'test' | 'file' | 'rtmp';
+  /** What feeds the encoder: `test`, `file` or `rtmp`; `none` for `swarmcast serve`. */
+  source: 'test' | 'file' | 'rtmp' | 'none';
   /** `starting` until the first segment of a run, `live` after, `restarting` between runs, `ended` when a file without `--loop` is done. */
   state: 'starting' | 'live' | 'restarting' | 'ended' | 'stopped' | 'waiting';
   /** PID of the running ffmpeg, or null between runs. */

@@ -5,6 +5,9 @@ export type SourceSpec =
   | { kind: 'file'; path: string; loop: boolean }
   | { kind: 'rtmp'; port: number; key: string };
 
+/** What the seeder serves live: an encoded source, or nothing (`swarmcast serve`: channels only). */
+export type SeederSource = SourceSpec | { kind: 'none' };
+
 export interface EncodeProfile {
   /** Output picture size; sources of other sizes are scaled and padded to it. @default 1280x720 */
   width: number;
@@ -20,7 +23,7 @@ export interface EncodeProfile {
 }
 
 export interface BroadcastConfig {
-  source: SourceSpec;
+  source: SeederSource;
   profile: EncodeProfile;
   /** HTTP port; 0 picks a free one. @default 8080 */
   port: number;
@@ -42,6 +45,15 @@ export interface BroadcastConfig {
   playlistSegments: number;
   /** Segments kept in memory (served to late or slow fetchers); bounds memory. @default 30 */
   retainSegments: number;
+  /** UDP port of the seeder's BitTorrent DHT node; 0 picks one. @default 0 */
+  dhtPort: number;
+  /** Largest release file the seeder accepts, in bytes. @default 4 GiB */
+  maxUploadBytes: number;
+  /**
+   * Bytes per second the seeder uploads to BitTorrent peers at most. Unlimited, every subscriber
+   * fetches from the origin at once; capped, subscribers fetch from each other. @default 2 MB/s
+   */
+  bulkUploadLimit: number;
   verbose: boolean;
 }
 
@@ -65,6 +77,9 @@ export const DEFAULTS = {
   retainSegments: 30,
   maxChildren: 4,
   swarmPort: 0,
+  dhtPort: 0,
+  maxUploadBytes: 4 * 1024 ** 3,
+  bulkUploadLimit: 2_000_000,
 } as const;
 
 /** Stream names appear in URLs and paths: keep them to a safe alphabet. */

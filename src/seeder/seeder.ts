@@ -12,6 +12,8 @@ import { SegmentStore } from '../swarm/segment-store.js';
 import type { BroadcastConfig, SourceSpec } from './config.js';
 import { locateFfmpeg } from './ffmpeg-locate.js';
 import { freePort } from './free-port.js';
+import { loadAdminToken } from './channels/admin-token.js';
+import { startChannelService, type ChannelService } from './channels/channel-service.js';
 import { closeServer, listenHttp } from './http-listen.js';
 import { createHttpOrigin } from './http-origin.js';
 import { Ingest } from './ingest.js';
@@ -32,34 +34,23 @@ export interface Seeder {
   readonly swarm: SwarmOrigin;
   /** Where an RTMP publisher pushes to, when the source is rtmp. */
   readonly rtmp: { url: string; key: string } | undefined;
+  /** Guards channel registration and uploads; kept in the data dir. */
+  readonly adminToken: string;
+  readonly channels: ChannelService;
   stop(): Promise<void>;
 }
 
 export async function startSeeder(config: BroadcastConfig, log: Logger): Promise<Seeder> {
-  const ffmpeg = locateFfmpeg(config.ffmpeg);
-  log.debug(`ffmpeg: ${ffmpeg.path} (${ffmpeg.origin})`);
-  const hasAudio =
-    config.source.kind === 'file'
-      ? (await probeMedia(ffmpeg.path, config.source.path)).hasAudio
-      : true;
   const key = loadStreamKey(config.dataDir, config.stream, config.keyFile);
-
+  const adminToken = loadAdminToken(config.dataDir);
   const store = new SegmentStore(config.retainSegments);
   const publisher = new LivePublisher(store, config.stream, key);
   const gate = config.source.kind === 'rtmp' ? await openRtmpGate(config, log) : undefined;
-  const source: SourceSpec =
-    config.source.kind === 'rtmp' && gate
-      ? { ...config.source, port: gate.upstreamPort }
-      : config.source;
-  const ingest = new Ingest({
-    ffmpegPath: ffmpeg.path,
-    source,
-    profile: config.profile,
-    hasAudio,
-    workDir: join(config.dataDir, 'ingest', `${config.stream}-${randomBytes(4).toString('hex')}`),
-    publisher,
-    log,
-  });
+  const live = config.source;
+  const ingest =
+    live.kind === 'none'
+      ? undefined
+      : await createIngest({ ...config, source: live }, publisher, gate, log);
 
   let swarm: SwarmOrigin;
   try {
@@ -81,7 +72,7 @@ export async function startSeeder(config: BroadcastConfig, log: Logger): Promise
     stream: config.stream,
     segmentsPublished: () => store.received,
     lastSequence: () => store.lastSequence,
-    ingest: () => ingest.stats(),
+    ingest: () => ingest?.stats() ?? { source: 'none', state: 'stopped', pid: null, restarts: 0 },
     peers: () => swarm.peers(),
     tree: () => ({ ...swarm.shape(), originChildren: swarm.childCount() }),
   });
@@ -93,18 +84,38 @@ export async function startSeeder(config: BroadcastConfig, log: Logger): Promise
     segmentSeconds: config.profile.segmentSeconds,
     swarmInfo: () => swarm.info(),
   });
+  let url = '';
   const server = createServer(app);
+  let channels: ChannelService;
+  try {
+    channels = await startChannelService({
+      dataDir: config.dataDir,
+      adminToken,
+      maxUploadBytes: config.maxUploadBytes,
+      bulkUploadLimit: config.bulkUploadLimit,
+      dhtPort: config.dhtPort,
+      node: swarm.node,
+      app,
+      httpServer: server,
+      baseUrl: () => url,
+      log,
+    });
+  } catch (error) {
+    await Promise.all([gate?.gate.close(), swarm.stop()]);
+    throw new RuntimeError(`cannot start the channel service: ${(error as Error).message}`);
+  }
   try {
     await listenHttp(server, config.port, config.host);
   } catch (error) {
-    await Promise.all([gate?.gate.close(), swarm.stop()]);
+    await Promise.all([gate?.gate.close(), channels.stop()]);
+    await swarm.stop();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  ingest.start();
+  ingest?.start();
 
   const browserHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const url = `http://${browserHost.includes(':') ? `[${browserHost}]` : browserHost}:${port}`;
+  url = `http://${browserHost.includes(':') ? `[${browserHost}]` : browserHost}:${port}`;
   let stopping: Promise<void> | undefined;
   return {
     port,
@@ -112,17 +123,49 @@ export async function startSeeder(config: BroadcastConfig, log: Logger): Promise
     store,
     stats,
     swarm,
+    adminToken,
+    channels,
     rtmp:
       config.source.kind === 'rtmp' && gate
         ? { url: `rtmp://${browserHost}:${gate.gate.port}/live`, key: config.source.key }
         : undefined,
     stop() {
       stopping ??= (async () => {
-        await Promise.all([ingest.stop(), gate?.gate.close(), closeServer(server), swarm.stop()]);
+        await Promise.all([ingest?.stop(), gate?.gate.close(), closeServer(server)]);
+        await channels.stop();
+        await swarm.stop();
       })();
       return stopping;
     },
   };
+}
+
+/** ffmpeg, supervised, encoding the configured source into the publisher. */
+async function createIngest(
+  config: BroadcastConfig & { source: SourceSpec },
+  publisher: LivePublisher,
+  gate: { upstreamPort: number } | undefined,
+  log: Logger,
+): Promise<Ingest> {
+  const ffmpeg = locateFfmpeg(config.ffmpeg);
+  log.debug(`ffmpeg: ${ffmpeg.path} (${ffmpeg.origin})`);
+  const hasAudio =
+    config.source.kind === 'file'
+      ? (await probeMedia(ffmpeg.path, config.source.path)).hasAudio
+      : true;
+  const source: SourceSpec =
+    config.source.kind === 'rtmp' && gate
+      ? { ...config.source, port: gate.upstreamPort }
+      : config.source;
+  return new Ingest({
+    ffmpegPath: ffmpeg.path,
+    source,
+    profile: config.profile,
+    hasAudio,
+    workDir: join(config.dataDir, 'ingest', `${config.stream}-${randomBytes(4).toString('hex')}`),
+    publisher,
+    log,
+  });
 }
 
 /** The key-checking RTMP front door, and the internal port ffmpeg listens on behind it. */

@@ -5,7 +5,7 @@
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2';
-import { gossipsub } from '@libp2p/gossipsub';
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
 import type { PrivateKey } from '@libp2p/interface';
 import { ping, type Ping } from '@libp2p/ping';
@@ -22,8 +22,8 @@ export interface SwarmNodeInit {
   privateKey?: PrivateKey;
 }
 
-/** The services swarm code relies on; others (gossipsub, relay) are reached through libp2p itself. */
-export type SwarmNode = Libp2p<{ ping: Ping }>;
+/** The services swarm code relies on; the relay server is reached through libp2p itself. */
+export type SwarmNode = Libp2p<{ ping: Ping; pubsub: GossipSub }>;
 
 export async function createSwarmNode(init: SwarmNodeInit): Promise<SwarmNode> {
   const services = {
@@ -33,7 +33,7 @@ export async function createSwarmNode(init: SwarmNodeInit): Promise<SwarmNode> {
     pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
     ...(init.relayServer ? { relay: circuitRelayServer() } : {}),
   };
-  return createLibp2p<{ ping: Ping }>({
+  return createLibp2p<{ ping: Ping; pubsub: GossipSub }>({
     ...(init.privateKey ? { privateKey: init.privateKey } : {}),
     addresses: {
       listen: init.listen,

@@ -8,7 +8,9 @@ const VERSION_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,${MAX_VERSION_
 /** Names the installer keeps for itself in the install directory. */
 const RESERVED_VERSIONS = new Set(['current']);
 /** The characters Windows refuses in names (`:` would also open an NTFS stream). */
-const RESERVED_CHARACTERS = /[\\:*?"<>|]/;
+// `%` and `#` too: WebTorrent does not percent-encode web-seed paths, so such files could
+// not be fetched from the web seed.
+const RESERVED_CHARACTERS = /[\\:*?"<>|%#]/;
 
 function hasControlCharacter(text: string): boolean {
   for (let i = 0; i < text.length; i++) {

@@ -1,0 +1,245 @@
+/**
+ * Signed channels over the real stack, through the real CLI: `swarmcast serve`, `keygen`,
+ * `channel create|publish|subscribe` and `news post|follow`, with WebTorrent (TCP), gossipsub and
+ * the BitTorrent DHT on 127.0.0.1. Ten subscribers install a 20 MB release with identical bytes
+ * while the origin uploads at most twice the payload, and a subscriber started after the seeder
+ * is gone still finds the release (DHT) and downloads it from the other subscribers.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliProcess } from '../helpers/cli-process.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'swarmcast-channels-'));
+const processes: CliProcess[] = [];
+
+function cli(args: string[]): CliProcess {
+  const child = runCli(args);
+  processes.push(child);
+  return child;
+}
+
+async function finished(
+  args: string[],
+): Promise<{ code: number | null; out: string; err: string }> {
+  const child = cli(args);
+  const { code } = await child.exited;
+  return { code, out: child.stdout(), err: child.stderr() };
+}
+
+async function serve(dataDir: string): Promise<{ seeder: CliProcess; url: string; token: string }> {
+  const seeder = cli(['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '-v']);
+  const url = (await seeder.waitFor(/seeder: +(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  const token = (await seeder.waitFor(/admin token: (\S+)/))[1]!;
+  return { seeder, url, token };
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((child) => child.stop(3_000)));
+});
+
+beforeAll(() => () => rmSync(scratch, { recursive: true, force: true }));
+
+describe('signed channels', () => {
+  it('ten subscribers install a 20 MB release from each other; a late one finds it with the seeder gone', async () => {
+    const { seeder, url, token } = await serve(join(scratch, 'seeder'));
+    const keyFile = join(scratch, 'app.key');
+    const keygen = await finished(['keygen', '--out', keyFile]);
+    expect(keygen.code).toBe(0);
+    const created = await finished([
+      'channel',
+      'create',
+      'app',
+      '--key',
+      keyFile,
+      '--seeder',
+      url,
+      '--token',
+      token,
+    ]);
+    expect(created.code, created.err).toBe(0);
+    const id = created.out.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+
+    const subscriber = (n: number, extra: string[] = []) =>
+      cli([
+        'channel',
+        'subscribe',
+        id,
+        '--into',
+        join(scratch, `install-${n}`),
+        '--data-dir',
+        join(scratch, `sub-${n}`),
+        '--seeder',
+        url,
+        ...extra,
+      ]);
+    const subscribers = Array.from({ length: 10 }, (_, n) => subscriber(n));
+    const dhtAddrs = await Promise.all(
+      subscribers.map(async (s) => (await s.waitFor(/DHT node: (\S+:\d+)/, 30_000))[1]!),
+    );
+
+    const payload = [randomBytes(15_000_000), randomBytes(5_000_000)];
+    const files = payload.map((bytes, i) => {
+      const path = join(scratch, `part-${i}.bin`);
+      writeFileSync(path, bytes);
+      return path;
+    });
+    const published = await finished([
+      'channel',
+      'publish',
+      'app',
+      '--key',
+      keyFile,
+      '--version',
+      '1.0.0',
+      ...files.flatMap((file) => ['--file', file]),
+      '--notes',
+      'first release',
+      '--seeder',
+      url,
+      '--token',
+      token,
+    ]);
+    expect(published.code, published.err).toBe(0);
+
+    for (const [n, s] of subscribers.entries()) {
+      await s.waitFor(/installed 1\.0\.0 into/, 90_000);
+      const dir = join(scratch, `install-${n}`);
+      expect(readlinkSync(join(dir, 'current'))).toBe('1.0.0');
+      expect(sha256(readFileSync(join(dir, 'current', 'part-0.bin')))).toBe(sha256(payload[0]!));
+      expect(sha256(readFileSync(join(dir, 'current', 'part-1.bin')))).toBe(sha256(payload[1]!));
+    }
+    const stats = (await (await fetch(`${url}/api/channels`)).json()) as {
+      originUpload: { peers: number; webSeed: number };
+    };
+    const originBytes = stats.originUpload.peers + stats.originUpload.webSeed;
+    console.log(
+      `origin uploaded ${(originBytes / 1e6).toFixed(1)} MB (peers ${(stats.originUpload.peers / 1e6).toFixed(1)}, web seed ${(stats.originUpload.webSeed / 1e6).toFixed(1)}) for a 20 MB release to 10 subscribers`,
+    );
+    expect(originBytes).toBeLessThanOrEqual(2 * 20_000_000);
+
+    // The seeder goes away; a new subscriber knows only a peer's DHT node and the channel name.
+    await seeder.stop();
+    const late = cli([
+      'channel',
+      'subscribe',
+      id,
+      '--into',
+      join(scratch, 'install-late'),
+      '--data-dir',
+      join(scratch, 'sub-late'),
+      '--seeder',
+      url,
+      '--name',
+      'app',
+      '--dht-bootstrap',
+      dhtAddrs[0]!,
+      '-v',
+    ]);
+    await late.waitFor(/installed 1\.0\.0 into/, 60_000).catch((error: unknown) => {
+      console.log('seeder output:', seeder.stdout(), seeder.stderr());
+      throw error;
+    });
+    expect(sha256(readFileSync(join(scratch, 'install-late', 'current', 'part-0.bin')))).toBe(
+      sha256(payload[0]!),
+    );
+    expect(late.stdout()).toMatch(/accepted from DHT/);
+  }, 240_000);
+
+  it('news: a follower gets the history on joining, then each new item, verified', async () => {
+    const { url, token } = await serve(join(scratch, 'news-seeder'));
+    const keyFile = join(scratch, 'news.key');
+    await finished(['keygen', '--out', keyFile]);
+    const id = (
+      await finished([
+        'channel',
+        'create',
+        'news',
+        '--key',
+        keyFile,
+        '--seeder',
+        url,
+        '--token',
+        token,
+      ])
+    ).out.trim();
+    const post = (text: string) =>
+      finished(['news', 'post', 'news', '--key', keyFile, '--seeder', url, '--token', token, text]);
+    expect((await post('first')).code).toBe(0);
+    expect((await post('second')).code).toBe(0);
+    const follower = cli(['news', 'follow', id, '--seeder', url, '--data-dir', join(scratch, 'f')]);
+    await follower.waitFor(/#2 second/, 20_000);
+    expect(follower.stdout()).toMatch(/#1 first[\s\S]*#2 second/);
+    expect((await post('third, live')).code).toBe(0);
+    await follower.waitFor(/#3 third, live/, 20_000);
+  }, 60_000);
+
+  it('the seeder refuses a replayed older release and a wrong admin token', async () => {
+    const { url, token } = await serve(join(scratch, 'threat-seeder'));
+    const keyFile = join(scratch, 'threat.key');
+    await finished(['keygen', '--out', keyFile]);
+    const wrong = await finished([
+      'channel',
+      'create',
+      'x',
+      '--key',
+      keyFile,
+      '--seeder',
+      url,
+      '--token',
+      'not-the-token-at-all-000000000000',
+    ]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toMatch(/admin token/);
+    const id = (
+      await finished([
+        'channel',
+        'create',
+        'x',
+        '--key',
+        keyFile,
+        '--seeder',
+        url,
+        '--token',
+        token,
+      ])
+    ).out.trim();
+    await finished([
+      'news',
+      'post',
+      'x',
+      '--key',
+      keyFile,
+      '--seeder',
+      url,
+      '--token',
+      token,
+      'one',
+    ]);
+    const [first] = (await (await fetch(`${url}/api/channels/${id}/news`)).json()) as string[];
+    await finished([
+      'news',
+      'post',
+      'x',
+      '--key',
+      keyFile,
+      '--seeder',
+      url,
+      '--token',
+      token,
+      'two',
+    ]);
+    const replay = await fetch(`${url}/api/channels/${id}/news`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ envelope: first }),
+    });
+    expect(replay.status).toBe(409);
+    expect(((await replay.json()) as { reason: string }).reason).toBe('rollback');
+  }, 60_000);
+});
