@@ -53,10 +53,19 @@ export function adminToken(flags: Record<string, unknown>): string {
   );
 }
 
+export const channelFlag: FlagSpec = {
+  type: 'string',
+  value: '<channel-id>',
+  description: "the channel, when --key is a key it rotated to (default: --key's own channel)",
+};
+
+/** The signing key, and the channel it signs for: its own, or --channel after a rotation. */
 export function channelKey(flags: Record<string, unknown>): KeyPair & { id: string } {
   if (typeof flags.key !== 'string' || !flags.key) throw new UsageError('--key <file> is required');
   const key = readKeyFile(resolve(flags.key));
-  return { ...key, id: bytesToHex(key.publicKey) };
+  const id =
+    typeof flags.channel === 'string' ? channelId(flags.channel) : bytesToHex(key.publicKey);
+  return { ...key, id };
 }
 
 export function adminClient(flags: Record<string, unknown>): SeederClient {

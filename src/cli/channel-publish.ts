@@ -16,6 +16,7 @@ import type { ReleaseFile } from '../contracts/channel.js';
 import { formatHelp, parseCommandArgs, type CommandSpec } from './args.js';
 import {
   adminClient,
+  channelFlag,
   channelKey,
   dataDirFlag,
   durationMs,
@@ -34,6 +35,7 @@ export const channelPublishSpec: CommandSpec = {
   positionals: { min: 1, max: 1 },
   flags: {
     key: keyFlag,
+    channel: channelFlag,
     version: { type: 'string', value: '<v>', description: 'the release version (required)' },
     file: {
       type: 'string',

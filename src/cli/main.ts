@@ -28,7 +28,7 @@ const commands: Record<string, Command> = {
   },
   keygen: { summary: 'create an ed25519 key file for a channel', run: runKeygen },
   channel: {
-    summary: 'product-update channels: create, publish, subscribe',
+    summary: 'product-update channels: create, publish, subscribe, rotate',
     run: runChannel,
   },
   news: { summary: 'signed news lists: post, follow', run: runNews },

@@ -11,6 +11,7 @@ import { expandHome, formatHelp, parseCommandArgs, type CommandSpec } from './ar
 import {
   adminClient,
   channelId,
+  channelFlag,
   channelKey,
   dataDirFlag,
   durationMs,
@@ -28,6 +29,7 @@ export const newsPostSpec: CommandSpec = {
   positionals: { min: 2, max: 2 },
   flags: {
     key: keyFlag,
+    channel: channelFlag,
     link: { type: 'string', value: '<url>', description: 'a link to go with the item' },
     expires: {
       type: 'string',

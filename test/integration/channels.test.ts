@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliProcess } from '../helpers/cli-process.js';
+import { eventually } from '../helpers/http.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'swarmcast-channels-'));
 const processes: CliProcess[] = [];
@@ -151,6 +152,86 @@ describe('signed channels', () => {
     expect(late.stdout()).toMatch(/accepted from DHT/);
   }, 240_000);
 
+  it('a subscriber killed mid-download resumes on the next run; current never names a partial install', async () => {
+    const dataDir = join(scratch, 'crash-seeder');
+    const seeder = cli([
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--upload-limit',
+      '1',
+    ]);
+    const url = (await seeder.waitFor(/seeder: +(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+    const token = (await seeder.waitFor(/admin token: (\S+)/))[1]!;
+    const keyFile = join(scratch, 'crash.key');
+    await finished(['keygen', '--out', keyFile]);
+    const id = (
+      await finished([
+        'channel',
+        'create',
+        'crash',
+        '--key',
+        keyFile,
+        '--seeder',
+        url,
+        '--token',
+        token,
+      ])
+    ).out.trim();
+    const into = join(scratch, 'install-crash');
+    const args = [
+      'channel',
+      'subscribe',
+      id,
+      '--into',
+      into,
+      '--data-dir',
+      join(scratch, 'sub-crash'),
+      '--seeder',
+      url,
+    ];
+    const first = cli(args);
+    await first.waitFor(/DHT node:/, 30_000);
+    const payload = randomBytes(8_000_000);
+    const file = join(scratch, 'crash.bin');
+    writeFileSync(file, payload);
+    const published = await finished([
+      'channel',
+      'publish',
+      'crash',
+      '--key',
+      keyFile,
+      '--version',
+      '2.0.0',
+      '--file',
+      file,
+      '--seeder',
+      url,
+      '--token',
+      token,
+    ]);
+    expect(published.code, published.err).toBe(0);
+    // The origin sends 1 MB/s and there are no other peers: kill it a few seconds in.
+    await eventually(
+      () => (/downloading 2\.0\.0: +[2-7]\d %/.test(first.stderr()) ? true : undefined),
+      30_000,
+      'the download to be under way',
+    );
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(() => readlinkSync(join(into, 'current'))).toThrow();
+
+    const second = cli(args);
+    await second.waitFor(/resuming the install of 2\.0\.0/, 30_000);
+    await second.waitFor(/installed 2\.0\.0 into/, 60_000);
+    expect(readlinkSync(join(into, 'current'))).toBe('2.0.0');
+    expect(sha256(readFileSync(join(into, 'current', 'crash.bin')))).toBe(sha256(payload));
+  }, 120_000);
+
   it('news: a follower gets the history on joining, then each new item, verified', async () => {
     const { url, token } = await serve(join(scratch, 'news-seeder'));
     const keyFile = join(scratch, 'news.key');
@@ -177,6 +258,43 @@ describe('signed channels', () => {
     expect(follower.stdout()).toMatch(/#1 first[\s\S]*#2 second/);
     expect((await post('third, live')).code).toBe(0);
     await follower.waitFor(/#3 third, live/, 20_000);
+
+    // Key rotation: the channel moves to a new key; the follower follows, the old key is refused.
+    const newKey = join(scratch, 'news-2.key');
+    await finished(['keygen', '--out', newKey]);
+    const rotated = await finished([
+      'channel',
+      'rotate',
+      'news',
+      '--key',
+      keyFile,
+      '--new-key',
+      newKey,
+      '--seeder',
+      url,
+      '--token',
+      token,
+    ]);
+    expect(rotated.code, rotated.err).toBe(0);
+    const signedByNew = await finished([
+      'news',
+      'post',
+      'news',
+      '--key',
+      newKey,
+      '--channel',
+      id,
+      '--seeder',
+      url,
+      '--token',
+      token,
+      'from the new key',
+    ]);
+    expect(signedByNew.code, signedByNew.err).toBe(0);
+    await follower.waitFor(/#5 from the new key/, 20_000);
+    const signedByOld = await post('from the retired key');
+    expect(signedByOld.code).toBe(1);
+    expect(signedByOld.err).toMatch(/retired/);
   }, 60_000);
 
   it('the seeder refuses a replayed older release and a wrong admin token', async () => {
