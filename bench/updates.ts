@@ -98,7 +98,13 @@ async function swarmcast(
     '--token',
     token,
   ]);
-  await Promise.all(subscribers.map((s) => s.waitFor(/installed 1 into/, 30 * 60_000)));
+  const each = await Promise.all(
+    subscribers.map(async (s) => {
+      await s.waitFor(/installed 1 into/, 30 * 60_000);
+      return ((performance.now() - started) / 1000).toFixed(1);
+    }),
+  );
+  console.error(`  swarmcast: each subscriber installed after ${each.join(', ')} s`);
   const seconds = (performance.now() - started) / 1000;
   const stats = (await (await fetch(`${url}/api/channels`)).json()) as {
     originUpload: { peers: number; webSeed: number };

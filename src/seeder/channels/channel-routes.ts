@@ -28,7 +28,12 @@ export interface ChannelRoutesOptions {
   /** Largest release file accepted. */
   maxUploadBytes: number;
   /** Where subscribers find the swarm beyond this seeder. */
-  swarm: () => { tracker: string | null; dht: string | null; webSeed: string | null };
+  swarm: () => {
+    tracker: string | null;
+    peer: string | null;
+    dht: string | null;
+    webSeed: string | null;
+  };
   /** Release bytes the origin uploaded, so its egress can be checked from outside. */
   uploaded: () => { peers: number; webSeed: number };
 }

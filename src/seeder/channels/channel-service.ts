@@ -1,7 +1,8 @@
 /**
- * Signed channels on the seeder, composed: the hub (trust, storage, gossip) and its HTTP routes,
- * and the outlets a release goes out through: a WebTorrent client seeding it (its DHT node also
- * carries the BEP 44 heads), the web seed, and a tracker on the same HTTP server.
+ * Signed channels on the seeder, composed: the hub (trust, storage, gossip), its HTTP routes and
+ * pages (`/news/<id>`, `/updates/<id>`), and the outlets a release goes out through: a WebTorrent
+ * client seeding it (its DHT node also carries the BEP 44 heads), the web seed, and a tracker on
+ * the same HTTP server.
  */
 import type { Express } from 'express';
 import type { Server } from 'node:http';
@@ -15,6 +16,7 @@ import { dhtOptions } from '../../swarm/channel/dht-node.js';
 import type { Logger } from '../../swarm/logger.js';
 import type { SwarmNode } from '../../swarm/node.js';
 import { ChannelHub } from './channel-hub.js';
+import { channelPages } from './channel-pages.js';
 import { channelRoutes } from './channel-routes.js';
 
 export interface ChannelServiceOptions {
@@ -110,12 +112,14 @@ export async function startChannelService(options: ChannelServiceOptions): Promi
       maxUploadBytes: options.maxUploadBytes,
       swarm: () => ({
         tracker: tracker.announceUrl(options.baseUrl()),
+        peer: `${new URL(options.baseUrl()).hostname}:${bulk.port}`,
         dht: dhtAddress(),
         webSeed: `${options.baseUrl()}${WEB_SEED_PATH}/`,
       }),
       uploaded,
     }),
   );
+  options.app.use(channelPages());
   try {
     await hub.start();
   } catch (error) {

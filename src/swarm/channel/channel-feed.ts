@@ -28,6 +28,7 @@ export class ChannelFeed {
   private stopGossip: (() => void) | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private chain: Promise<void> = Promise.resolve();
+  private readonly controller = new AbortController();
 
   constructor(private readonly options: ChannelFeedOptions) {}
 
@@ -42,6 +43,7 @@ export class ChannelFeed {
     }
     await this.poll().catch(() => undefined);
     if (this.options.seeder) {
+      void this.listen(this.options.seeder);
       this.timer = setInterval(
         () => void this.poll().catch(() => undefined),
         this.options.pollMs ?? 15_000,
@@ -50,8 +52,31 @@ export class ChannelFeed {
   }
 
   stop(): void {
+    this.controller.abort();
     this.stopGossip?.();
     clearInterval(this.timer);
+  }
+
+  /**
+   * The seeder's own push: gossip reaches a new subscriber only once the mesh has formed, and the
+   * poll is slow, so the seeder also streams each envelope it accepts. Reconnects with back-off.
+   */
+  private async listen(seeder: SeederClient): Promise<void> {
+    const { signal } = this.controller;
+    let delay = 1_000;
+    while (!signal.aborted) {
+      try {
+        for await (const envelope of seeder.events(this.options.channel, signal)) {
+          delay = 1_000;
+          await this.offer(envelope, 'seeder');
+        }
+      } catch {
+        // The seeder restarted or went away: try again later; gossip and the DHT carry on.
+      }
+      if (signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 30_000);
+    }
   }
 
   /** Asks the seeder for rotations, news and the newest release, and offers them in order. */

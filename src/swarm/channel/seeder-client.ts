@@ -14,6 +14,8 @@ export interface ChannelInfo {
   release: { version: string; seq: number; infoHash: string } | null;
   news: number;
   tracker: string | null;
+  /** The seeder's own BitTorrent client (`host:port`), dialled directly by subscribers. */
+  peer: string | null;
   dht: string | null;
   webSeed: string | null;
 }
@@ -102,6 +104,35 @@ export class SeederClient {
     const texts = await this.json<unknown>(`/api/channels/${id}/${list}`);
     if (!Array.isArray(texts)) throw new Error(`the seeder sent a malformed ${list} list`);
     return texts.map((text) => decodeEnvelope(String(text)));
+  }
+
+  /**
+   * The seeder's push of new envelopes (server-sent events), each decoded and checked; ends when
+   * the connection does. A line longer than an envelope ends it too.
+   */
+  async *events(id: string, signal: AbortSignal): AsyncGenerator<SignedEnvelope> {
+    const response = await fetch(this.url(`/api/channels/${id}/events`), { signal });
+    if (!response.ok || !response.body)
+      throw new Error(`events: the seeder answered ${response.status}`);
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffer += value;
+      if (buffer.length > 2 * MAX_ENVELOPE_BYTES) throw new Error('events: oversized message');
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const message = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = message
+          .split('\n')
+          .filter((line) => line.startsWith('data: '))
+          .map((line) => line.slice(6))
+          .join('\n');
+        if (data) yield decodeEnvelope(data);
+      }
+    }
   }
 
   async post(id: string, list: 'news' | 'rotations' | 'releases', body: object): Promise<void> {

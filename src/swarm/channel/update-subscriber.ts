@@ -90,6 +90,8 @@ export async function startUpdateSubscriber(
       dir: staging,
       expectedLength: total,
       webSeeds: info?.webSeed ? [webSeedUrl(info.webSeed, manifest.infoHash)] : [],
+      // The origin is dialled straight away; the tracker and the DHT bring in the other peers.
+      peers: info?.peer ? [info.peer] : [],
       onProgress: (received) =>
         options.onProgress?.(`downloading ${manifest.version}`, received, total),
     });
