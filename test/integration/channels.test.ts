@@ -6,7 +6,7 @@
  * is gone still finds the release (DHT) and downloads it from the other subscribers.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -225,11 +225,13 @@ describe('signed channels', () => {
     await first.exited;
     expect(() => readlinkSync(join(into, 'current'))).toThrow();
 
-    const second = cli(args);
+    const marker = join(scratch, 'exec-ran');
+    const second = cli([...args, '--exec', `echo "$SWARMCAST_VERSION $SWARMCAST_DIR" > ${marker}`]);
     await second.waitFor(/resuming the install of 2\.0\.0/, 30_000);
     await second.waitFor(/installed 2\.0\.0 into/, 60_000);
     expect(readlinkSync(join(into, 'current'))).toBe('2.0.0');
     expect(sha256(readFileSync(join(into, 'current', 'crash.bin')))).toBe(sha256(payload));
+    expect(readFileSync(marker, 'utf8').trim()).toBe(`2.0.0 ${join(into, '2.0.0')}`);
   }, 120_000);
 
   it('news: a follower gets the history on joining, then each new item, verified', async () => {
@@ -297,10 +299,14 @@ describe('signed channels', () => {
     expect(signedByOld.err).toMatch(/retired/);
   }, 60_000);
 
-  it('the seeder refuses a replayed older release and a wrong admin token', async () => {
+  it('refused: a wrong admin token, a replayed older envelope, an expired release; keygen never overwrites', async () => {
     const { url, token } = await serve(join(scratch, 'threat-seeder'));
     const keyFile = join(scratch, 'threat.key');
     await finished(['keygen', '--out', keyFile]);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const again = await finished(['keygen', '--out', keyFile]);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/refusing to overwrite/);
     const wrong = await finished([
       'channel',
       'create',
@@ -359,5 +365,45 @@ describe('signed channels', () => {
     });
     expect(replay.status).toBe(409);
     expect(((await replay.json()) as { reason: string }).reason).toBe('rollback');
+
+    // Freeze: a release whose signature has lapsed is refused, and the subscriber says why.
+    const file = join(scratch, 'frozen.bin');
+    writeFileSync(file, randomBytes(10_000));
+    const frozen = await finished([
+      'channel',
+      'publish',
+      'x',
+      '--key',
+      keyFile,
+      '--version',
+      '0.9',
+      '--file',
+      file,
+      '--expires',
+      '2s',
+      '--seeder',
+      url,
+      '--token',
+      token,
+    ]);
+    expect(frozen.code, frozen.err).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const late = cli([
+      'channel',
+      'subscribe',
+      id,
+      '--into',
+      join(scratch, 'install-frozen'),
+      '--data-dir',
+      join(scratch, 'sub-frozen'),
+      '--seeder',
+      url,
+    ]);
+    await eventually(
+      () => (/expired on .*re-sign/.test(late.stderr()) ? true : undefined),
+      20_000,
+      'the freeze to be reported',
+    );
+    expect(() => readlinkSync(join(scratch, 'install-frozen', 'current'))).toThrow();
   }, 60_000);
 });
