@@ -35,7 +35,12 @@ await Promise.all([
     outdir: 'dist',
   }),
   build({
-    entryPoints: { player: 'src/player/main.ts', dashboard: 'src/player/dashboard.ts' },
+    entryPoints: {
+      player: 'src/player/main.ts',
+      dashboard: 'src/player/dashboard.ts',
+      news: 'src/player/news-page.ts',
+      updates: 'src/player/updates-page.ts',
+    },
     outdir: 'web/dist',
     bundle: true,
     platform: 'browser',
@@ -43,6 +48,9 @@ await Promise.all([
     target: 'chrome110',
     minify: true,
     plugins: [browserVariants],
+    // webtorrent's source entry needs Node built-ins (path, stream, Buffer); its own browser build
+    // is an ES module with those shims inside.
+    alias: { webtorrent: 'webtorrent/dist/webtorrent.min.js' },
     // Some libp2p dependencies probe for Node built-ins they do not need in a browser.
     external: ['node:*'],
     define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startServe } from '../helpers/channel-cli.js';
 import { runCli, type CliProcess } from '../helpers/cli-process.js';
 import { eventually } from '../helpers/http.js';
 
@@ -30,11 +31,10 @@ async function finished(
   return { code, out: child.stdout(), err: child.stderr() };
 }
 
-async function serve(dataDir: string): Promise<{ seeder: CliProcess; url: string; token: string }> {
-  const seeder = cli(['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '-v']);
-  const url = (await seeder.waitFor(/seeder: +(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-  const token = (await seeder.waitFor(/admin token: (\S+)/))[1]!;
-  return { seeder, url, token };
+async function serve(dataDir: string, extra: string[] = []) {
+  const started = await startServe(dataDir, ['-v', ...extra]);
+  processes.push(started.seeder);
+  return started;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -153,20 +153,7 @@ describe('signed channels', () => {
   }, 240_000);
 
   it('a subscriber killed mid-download resumes on the next run; current never names a partial install', async () => {
-    const dataDir = join(scratch, 'crash-seeder');
-    const seeder = cli([
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--upload-limit',
-      '1',
-    ]);
-    const url = (await seeder.waitFor(/seeder: +(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-    const token = (await seeder.waitFor(/admin token: (\S+)/))[1]!;
+    const { url, token } = await serve(join(scratch, 'crash-seeder'), ['--upload-limit', '1']);
     const keyFile = join(scratch, 'crash.key');
     await finished(['keygen', '--out', keyFile]);
     const id = (
