@@ -22,7 +22,8 @@ export function loadAdminToken(dataDir: string): string {
     return token;
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const token = randomBytes(24).toString('base64url');
+  // Hex, not base64url: a token starting with '-' reads as an option on a command line.
+  const token = randomBytes(24).toString('hex');
   writeFileSync(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
   return token;
 }
