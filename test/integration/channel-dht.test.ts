@@ -2,12 +2,11 @@
  * Channel heads as BEP 44 items on real bittorrent-dht nodes in this process (UDP on 127.0.0.1,
  * bootstrapped from one another, never the public network): a head put from one node is found
  * from another and outlives its publisher's node, a higher seq replaces a lower one, nothing
- * signed by another key is returned, and an envelope too large for an item is refused at put.
+ * signed by another key is returned, and an envelope too large for one item travels as chunks.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SignedEnvelope } from '../../src/contracts/channel.js';
 import { generateKeyPair, type KeyPair } from '../../src/seeder/stream-key.js';
-import { ChannelError } from '../../src/swarm/channel/channel-error.js';
 import { getChannelHead, putChannelHead } from '../../src/swarm/channel/dht-head.js';
 import { signBep44Head } from '../../src/swarm/channel/bep44-signature.js';
 import { dhtSalt } from '../../src/swarm/channel/dht-item.js';
@@ -198,21 +197,36 @@ describe('channel heads in the DHT', () => {
     expect(await lookup(nodeAt(2), key.publicKey)).toMatchObject({ reason: 'seq-mismatch' });
   }, 10_000);
 
-  it('refuses at put an envelope too large for a DHT item, saying where it goes instead', async () => {
+  it('a head larger than one item travels as chunks behind a pointer, also with pre-made signatures', async () => {
     const key = generateKeyPair();
-    const large = news(key, 1, 'x'.repeat(1000));
-    const error = await putChannelHead(nodeAt(0), {
+    const large = news(key, 1, 'x'.repeat(1900));
+    expect(encodeEnvelope(large).length).toBeGreaterThan(2000);
+    await putChannelHead(nodeAt(0), {
       envelope: large,
-      secret: { secretKey: key.secretKey },
-    })
-      .then(() => undefined)
-      .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(ChannelError);
-    expect(error).toMatchObject({ reason: 'too-large' });
-    expect((error as Error).message).toMatch(/over the DHT's 1000-byte item limit/);
-    expect((error as Error).message).toMatch(/published over gossip and HTTP only/);
-    expect(await lookup(nodeAt(1), key.publicKey)).toMatchObject({ reason: 'not-found' });
+      secret: { signature: signBep44Head(large, key.secretKey) },
+    });
+    expect((await lookup(nodeAt(NODE_COUNT - 1), key.publicKey)).envelope).toEqual(large);
+
+    // A newer head replaces it; a chunk of the old one cannot be mixed into the new.
+    const newer = news(key, 2, 'y'.repeat(1900));
+    await putChannelHead(nodeAt(1), { envelope: newer, secret: { secretKey: key.secretKey } });
+    expect((await lookup(nodeAt(2), key.publicKey)).envelope).toEqual(newer);
   }, 10_000);
+
+  it('a pointer whose chunks do not add up is a miss', async () => {
+    const key = generateKeyPair();
+    // A pointer signed by the channel key, naming chunks that were never stored.
+    await rawPut(nodeAt(0), {
+      key: key.publicKey,
+      seq: 1,
+      value: new TextEncoder().encode(JSON.stringify({ chunks: 2, sha256: 'a'.repeat(64) })),
+      signWith: key.secretKey,
+    });
+    expect(await lookup(nodeAt(1), key.publicKey, 3_000)).toMatchObject({
+      envelope: undefined,
+      reason: 'bad-envelope',
+    });
+  }, 15_000);
 
   it("the head outlives its publisher's node", async () => {
     const key = generateKeyPair();

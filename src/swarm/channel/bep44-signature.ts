@@ -5,7 +5,7 @@
  */
 import { ed25519Sign } from '../crypto.js';
 import { encodeEnvelope } from './envelope.js';
-import { dhtSalt } from './dht-item.js';
+import { headItems } from './dht-chunks.js';
 import type { SignedEnvelope } from '../../contracts/channel.js';
 
 export function bep44SigningBytes(salt: Uint8Array, seq: number, value: Uint8Array): Uint8Array {
@@ -25,10 +25,18 @@ export function bep44SigningBytes(salt: Uint8Array, seq: number, value: Uint8Arr
   return out;
 }
 
-/** The signature a DHT node checks for `envelope` stored as its channel's head. */
+/**
+ * The signatures DHT nodes check for `envelope` stored as its channel's head: one per item
+ * (`dht-chunks.ts`), 64 bytes each, concatenated in item order.
+ */
 export function signBep44Head(envelope: SignedEnvelope, secretKey: Uint8Array): Uint8Array {
-  return ed25519Sign(
-    bep44SigningBytes(dhtSalt(envelope.name), envelope.seq, encodeEnvelope(envelope)),
-    secretKey,
-  );
+  const items = headItems(envelope.name, encodeEnvelope(envelope));
+  const out = new Uint8Array(items.length * 64);
+  items.forEach((item, index) => {
+    out.set(
+      ed25519Sign(bep44SigningBytes(item.salt, envelope.seq, item.value), secretKey),
+      index * 64,
+    );
+  });
+  return out;
 }

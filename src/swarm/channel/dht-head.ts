@@ -11,19 +11,15 @@
  * and verified on its own, and whether it is new or trusted stays the trust policy's call.
  */
 import type { DhtItem, DhtError } from 'bittorrent-dht';
+import { createHash } from 'node:crypto';
 import { CHANNEL_NAME_PATTERN, type SignedEnvelope } from '../../contracts/channel.js';
 import { RuntimeError } from '../../errors.js';
 import { ed25519PublicKey, ed25519Sign } from '../crypto.js';
 import { bytesToHex, hexToBytes } from '../hex.js';
 import { ChannelError, shortId } from './channel-error.js';
-import {
-  bencodedLength,
-  dhtItemTarget,
-  dhtSalt,
-  fitsDhtItem,
-  MAX_DHT_VALUE_BYTES,
-} from './dht-item.js';
+import { dhtItemTarget, dhtSalt } from './dht-item.js';
 import type { DhtNode } from './dht-node.js';
+import { chunkSalt, headItems, parseChunkPointer, type ChunkPointer } from './dht-chunks.js';
 import { decodeEnvelope, encodeEnvelope } from './envelope.js';
 
 /** How long a put or get may take by default: a lookup on the public DHT takes seconds. */
@@ -72,10 +68,10 @@ export type ChannelHeadLookup =
   { envelope: SignedEnvelope } | { envelope: undefined; reason: ChannelHeadMiss; message: string };
 
 /**
- * Stores `envelope` as its channel's head on the DHT nodes closest to its address; resolves with
- * how many accepted it. Throws ChannelError 'too-large' when the envelope does not fit a DHT item
- * (the caller warns: the head still goes out over gossip and HTTP), 'wrong-key' when `secretKey`
- * is not the signer's, 'rollback' when every node that answered holds this seq or a newer one
+ * Stores `envelope` as its channel's head on the DHT nodes closest to its address (as chunks
+ * behind a pointer when it does not fit one item: `dht-chunks.ts`); resolves with how many nodes
+ * accepted the item that stored fewest. Throws ChannelError 'wrong-key' when `secretKey` is not
+ * the signer's, 'bad-signature' when pre-made signatures do not match the items, 'rollback' when every node that answered holds this seq or a newer one
  * (bittorrent-dht nodes refuse an equal seq too); RuntimeError when no node stored it in time.
  * Rejects with the signal's reason if `signal` aborts.
  */
@@ -95,30 +91,37 @@ export async function putChannelHead(
       `cannot publish seq ${envelope.seq} of channel ${channel} to the DHT: the key given is not its signer ${shortId(envelope.signer)}`,
     );
   }
-  const value = encodeEnvelope(envelope);
-  if (!fitsDhtItem(value)) {
+  const items = headItems(envelope.name, encodeEnvelope(envelope));
+  if ('signature' in secret && secret.signature.length !== items.length * 64) {
     throw new ChannelError(
-      'too-large',
-      `head seq ${envelope.seq} of channel ${channel} is ${bencodedLength(value)} bytes bencoded, over the DHT's ${MAX_DHT_VALUE_BYTES}-byte item limit: it is published over gossip and HTTP only`,
+      'bad-signature',
+      `head seq ${envelope.seq} of channel ${channel} needs ${items.length} DHT item signature(s)`,
     );
   }
   const bound = AbortSignal.timeout(init.timeoutMs ?? DHT_HEAD_TIMEOUT_MS);
   try {
-    const nodes = await untilAborted<number>(anyOf(init.signal, bound), (done) =>
-      dht.put(
-        {
-          k: publicKey,
-          salt: dhtSalt(envelope.name),
-          seq: envelope.seq,
-          v: Buffer.from(value),
-          sign: (message) =>
-            Buffer.from(
-              'secretKey' in secret ? ed25519Sign(message, secret.secretKey) : secret.signature,
-            ),
-        },
-        (error, _target, stored) => done(error, stored ?? 0),
-      ),
-    );
+    // Chunks first, the head last: a reader who finds the new head finds its chunks too.
+    let nodes = Infinity;
+    for (const [index, item] of items.entries()) {
+      const stored = await untilAborted<number>(anyOf(init.signal, bound), (done) =>
+        dht.put(
+          {
+            k: publicKey,
+            salt: item.salt,
+            seq: envelope.seq,
+            v: item.value,
+            sign: (message) =>
+              Buffer.from(
+                'secretKey' in secret
+                  ? ed25519Sign(message, secret.secretKey)
+                  : secret.signature.subarray(index * 64, index * 64 + 64),
+              ),
+          },
+          (error, _target, count) => done(error, count ?? 0),
+        ),
+      );
+      nodes = Math.min(nodes, stored);
+    }
     return { nodes };
   } catch (error) {
     if (init.signal?.aborted) throw init.signal.reason;
@@ -165,9 +168,23 @@ export async function getChannelHead(
   }
   if (!item) return miss('not-found', `no DHT node holds ${where}`);
 
+  let bytes: Uint8Array = item.v;
+  const pointer = parseChunkPointer(item.v);
+  if (pointer) {
+    const whole = await readChunks(
+      dht,
+      publicKey,
+      name,
+      item.seq ?? -1,
+      pointer,
+      anyOf(init.signal, bound),
+    );
+    if (typeof whole === 'string') return miss('bad-envelope', `DHT ${where}: ${whole}`);
+    bytes = whole;
+  }
   let envelope: SignedEnvelope;
   try {
-    envelope = decodeEnvelope(item.v);
+    envelope = decodeEnvelope(bytes);
   } catch (error) {
     if (!(error instanceof ChannelError)) throw error;
     return miss('bad-envelope', `DHT ${where}: ${error.reason}: ${error.message}`);
@@ -181,6 +198,36 @@ export async function getChannelHead(
   }
   if (envelope.name !== name) return miss('wrong-name', `${found} of channel ${envelope.name}`);
   return { envelope };
+}
+
+/** The chunks a pointer names, reassembled and checked; a string says why they are not usable. */
+async function readChunks(
+  dht: DhtNode,
+  publicKey: Buffer,
+  name: string,
+  seq: number,
+  pointer: ChunkPointer,
+  signal: AbortSignal,
+): Promise<Uint8Array | string> {
+  let parts: (DhtItem | null)[];
+  try {
+    parts = await Promise.all(
+      Array.from({ length: pointer.chunks }, (_, index) => {
+        const salt = chunkSalt(name, index + 1);
+        return untilAborted<DhtItem | null>(signal, (done) =>
+          dht.get(dhtItemTarget(publicKey, salt), { salt, cache: false }, done),
+        );
+      }),
+    );
+  } catch (error) {
+    return `its chunks could not be fetched (${(error as Error).message})`;
+  }
+  if (parts.some((part) => !part || part.seq !== seq || !part.k?.equals(publicKey)))
+    return `a chunk of seq ${seq} is missing or belongs to another seq`;
+  const whole = Buffer.concat(parts.map((part) => part!.v));
+  if (createHash('sha256').update(whole).digest('hex') !== pointer.sha256)
+    return 'its chunks do not hash to what the pointer says';
+  return whole;
 }
 
 // A destroyed node never calls back: refuse up front rather than wait out the time bound.
