@@ -19,6 +19,9 @@ import { ChannelHub } from './channel-hub.js';
 import { channelPages } from './channel-pages.js';
 import { channelRoutes } from './channel-routes.js';
 
+/** Copies of a release the origin sends at full rate before it only trickles. */
+const ORIGIN_COPY_BUDGET = 1.25;
+
 export interface ChannelServiceOptions {
   dataDir: string;
   adminToken: string;
@@ -95,7 +98,13 @@ export async function startChannelService(options: ChannelServiceOptions): Promi
   let throttled = false;
   const rebalance = setInterval(() => {
     const handles = [...seeding.values()];
-    const covered = handles.length > 0 && handles.every((h) => h.distributedCopies() >= 1);
+    // Also once it has sent a copy and a quarter: the pieces still missing then are few, and the
+    // trickle delivers them without paying for the duplicates a crowd of fresh peers asks for.
+    const covered =
+      handles.length > 0 &&
+      handles.every(
+        (h) => h.distributedCopies() >= 1 || h.uploaded >= ORIGIN_COPY_BUDGET * h.length,
+      );
     if (covered === throttled) return;
     throttled = covered;
     bulk.throttleUpload(covered ? trickle : options.bulkUploadLimit);

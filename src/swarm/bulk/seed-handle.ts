@@ -3,6 +3,8 @@ import type { Torrent } from 'webtorrent';
 
 export interface SeedHandle {
   readonly infoHash: string;
+  /** The torrent's total size in bytes. */
+  readonly length: number;
   /** Bytes sent to peers so far, BitTorrent framing included. */
   readonly uploaded: number;
   /** Peer connections open now. */
@@ -19,6 +21,7 @@ export interface SeedHandle {
 export function seedHandle(torrent: Torrent): SeedHandle {
   return {
     infoHash: torrent.infoHash,
+    length: torrent.length,
     // A plain counter on the torrent; it stays readable after destroy.
     get uploaded() {
       return torrent.uploaded;
