@@ -18,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { readFile, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { startChannel } from '../test/helpers/channel-cli.js';
 import { runCli, type CliProcess } from '../test/helpers/cli-process.js';
 
 const { values } = parseArgs({
@@ -50,24 +51,14 @@ async function swarmcast(
   scratch: string,
   file: string,
 ): Promise<{ seconds: number; egress: number }> {
-  const seeder = cli([
-    'serve',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--upload-limit',
-    String(uplinkMBps),
-    '--data-dir',
-    join(scratch, 'seeder'),
-  ]);
-  const url = (await seeder.waitFor(/seeder: +(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-  const token = (await seeder.waitFor(/admin token: (\S+)/))[1]!;
-  const key = join(scratch, 'bench.key');
-  await finished(['keygen', '--out', key]);
-  const id = (
-    await finished(['channel', 'create', 'bench', '--key', key, '--seeder', url, '--token', token])
-  ).trim();
+  const {
+    seeder,
+    url,
+    token,
+    id,
+    keyFile: key,
+  } = await startChannel(scratch, 'bench', ['--upload-limit', String(uplinkMBps)]);
+  processes.push(seeder);
   const subscribers = Array.from({ length: subscriberCount }, (_, n) =>
     cli([
       'channel',

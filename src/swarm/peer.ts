@@ -16,7 +16,7 @@ import { createSwarmNode, type SwarmNode } from './node.js';
 import { toInitSegment, toLiveSegment, type VerifiedObject } from './object-assembler.js';
 import { PeerCounters } from './peer-stats.js';
 import { SegmentStore } from './segment-store.js';
-import { parseSwarmInfo, type SwarmInfo } from './swarm-info.js';
+import { fetchSwarmInfo, type SwarmInfo } from './swarm-info.js';
 import { TreeMember, type ParentLink } from './tree-member.js';
 
 export interface SwarmPeerOptions {
@@ -60,12 +60,7 @@ function dialableAddrs(node: SwarmNode): string[] {
 
 export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPeer> {
   const { log } = options;
-  const response = await fetch(new URL('/api/swarm', options.seeder), {
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!response.ok)
-    throw new Error(`the seeder at ${options.seeder} answered ${response.status} for /api/swarm`);
-  const info = parseSwarmInfo(await response.json());
+  const info = await fetchSwarmInfo(options.seeder);
   const publicKey = hexToBytes(info.publicKey)!;
 
   const node = await createSwarmNode({

@@ -45,3 +45,13 @@ export function parseSwarmInfo(value: unknown): SwarmInfo {
   }
   return info;
 }
+
+/** The seeder's `/api/swarm`, checked. */
+export async function fetchSwarmInfo(seeder: string): Promise<SwarmInfo> {
+  const response = await fetch(new URL('/api/swarm', seeder), {
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok)
+    throw new Error(`the seeder at ${seeder} answered ${response.status} for /api/swarm`);
+  return parseSwarmInfo(await response.json());
+}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.js';
-import { startServe } from '../helpers/channel-cli.js';
+import { startChannel } from '../helpers/channel-cli.js';
 import { runCli, type CliProcess } from '../helpers/cli-process.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'swarmcast-channel-pages-'));
@@ -36,13 +36,8 @@ async function finished(args: string[]): Promise<string> {
 /** A seeder on loopback with one channel registered on it. */
 async function seederWithChannel(name: string) {
   const dir = mkdtempSync(join(scratch, `${name}-`));
-  const { seeder, url, token } = await startServe(join(dir, 'seeder'));
+  const { seeder, url, id, auth } = await startChannel(dir, name);
   processes.push(seeder);
-  const keyFile = join(dir, 'channel.key');
-  await finished(['keygen', '--out', keyFile]);
-  const auth = ['--key', keyFile, '--seeder', url, '--token', token];
-  const id = (await finished(['channel', 'create', name, ...auth])).trim();
-  expect(id).toMatch(/^[0-9a-f]{64}$/);
   return { url, id, dir, auth };
 }
 

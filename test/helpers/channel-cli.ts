@@ -1,4 +1,5 @@
 /** `swarmcast serve` on loopback for the channel tests: its URL and admin token. */
+import { join } from 'node:path';
 import { runCli, type CliProcess } from './cli-process.js';
 
 export async function startServe(
@@ -21,6 +22,45 @@ export async function startServe(
     return { seeder, url, token };
   } catch (error) {
     await seeder.stop();
+    throw error;
+  }
+}
+
+/** Runs a CLI command to its end; throws with its stderr unless it exits 0. Resolves its stdout. */
+export async function runToEnd(args: string[]): Promise<string> {
+  const child = runCli(args);
+  const { code } = await child.exited;
+  if (code !== 0)
+    throw new Error(`swarmcast ${args.slice(0, 2).join(' ')} exited ${code}: ${child.stderr()}`);
+  return child.stdout();
+}
+
+export interface ServedChannel {
+  seeder: CliProcess;
+  url: string;
+  token: string;
+  id: string;
+  keyFile: string;
+  /** `--key <file> --seeder <url> --token <token>`, for publish and post. */
+  auth: string[];
+}
+
+/** A `serve` seeder in `dir` with one channel, `name`, registered under a new key. */
+export async function startChannel(
+  dir: string,
+  name: string,
+  serveArgs: string[] = [],
+): Promise<ServedChannel> {
+  const served = await startServe(join(dir, 'seeder'), serveArgs);
+  try {
+    const keyFile = join(dir, `${name}.key`);
+    await runToEnd(['keygen', '--out', keyFile]);
+    const auth = ['--key', keyFile, '--seeder', served.url, '--token', served.token];
+    const id = (await runToEnd(['channel', 'create', name, ...auth])).trim();
+    if (!/^[0-9a-f]{64}$/.test(id)) throw new Error(`channel create printed "${id}", not an id`);
+    return { ...served, id, keyFile, auth };
+  } catch (error) {
+    await served.seeder.stop();
     throw error;
   }
 }

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startServe } from '../helpers/channel-cli.js';
+import { startChannel, startServe } from '../helpers/channel-cli.js';
 import { runCli, type CliProcess } from '../helpers/cli-process.js';
 import { eventually } from '../helpers/http.js';
 
@@ -31,6 +31,13 @@ async function finished(
   return { code, out: child.stdout(), err: child.stderr() };
 }
 
+/** A seeder (verbose, so a failure shows its log) with one channel registered on it. */
+async function channel(dir: string, name: string, serveArgs: string[] = []) {
+  const served = await startChannel(dir, name, ['-v', ...serveArgs]);
+  processes.push(served.seeder);
+  return served;
+}
+
 async function serve(dataDir: string, extra: string[] = []) {
   const started = await startServe(dataDir, ['-v', ...extra]);
   processes.push(started.seeder);
@@ -47,24 +54,7 @@ beforeAll(() => () => rmSync(scratch, { recursive: true, force: true }));
 
 describe('signed channels', () => {
   it('ten subscribers install a 20 MB release from each other; a late one finds it with the seeder gone', async () => {
-    const { seeder, url, token } = await serve(join(scratch, 'seeder'));
-    const keyFile = join(scratch, 'app.key');
-    const keygen = await finished(['keygen', '--out', keyFile]);
-    expect(keygen.code).toBe(0);
-    const created = await finished([
-      'channel',
-      'create',
-      'app',
-      '--key',
-      keyFile,
-      '--seeder',
-      url,
-      '--token',
-      token,
-    ]);
-    expect(created.code, created.err).toBe(0);
-    const id = created.out.trim();
-    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const { seeder, url, token, id, keyFile } = await channel(join(scratch, 'main'), 'app');
 
     const subscriber = (n: number, extra: string[] = []) =>
       cli([
@@ -159,22 +149,10 @@ describe('signed channels', () => {
   }, 240_000);
 
   it('a subscriber killed mid-download resumes on the next run; current never names a partial install', async () => {
-    const { url, token } = await serve(join(scratch, 'crash-seeder'), ['--upload-limit', '1']);
-    const keyFile = join(scratch, 'crash.key');
-    await finished(['keygen', '--out', keyFile]);
-    const id = (
-      await finished([
-        'channel',
-        'create',
-        'crash',
-        '--key',
-        keyFile,
-        '--seeder',
-        url,
-        '--token',
-        token,
-      ])
-    ).out.trim();
+    const { url, token, id, keyFile } = await channel(join(scratch, 'crash'), 'crash', [
+      '--upload-limit',
+      '1',
+    ]);
     const into = join(scratch, 'install-crash');
     const args = [
       'channel',
@@ -228,22 +206,7 @@ describe('signed channels', () => {
   }, 120_000);
 
   it('news: a follower gets the history on joining, then each new item, verified', async () => {
-    const { url, token } = await serve(join(scratch, 'news-seeder'));
-    const keyFile = join(scratch, 'news.key');
-    await finished(['keygen', '--out', keyFile]);
-    const id = (
-      await finished([
-        'channel',
-        'create',
-        'news',
-        '--key',
-        keyFile,
-        '--seeder',
-        url,
-        '--token',
-        token,
-      ])
-    ).out.trim();
+    const { url, token, id, keyFile } = await channel(join(scratch, 'news'), 'news');
     const post = (text: string) =>
       finished(['news', 'post', 'news', '--key', keyFile, '--seeder', url, '--token', token, text]);
     expect((await post('first')).code).toBe(0);

@@ -4,7 +4,7 @@
  */
 import { multiaddr } from '@multiformats/multiaddr';
 import { createSwarmNode, type SwarmNode } from '../node.js';
-import { parseSwarmInfo } from '../swarm-info.js';
+import { fetchSwarmInfo } from '../swarm-info.js';
 
 export async function startChannelNode(
   seeder: string | undefined,
@@ -14,10 +14,7 @@ export async function startChannelNode(
   const node = await createSwarmNode({ listen: [`/${ip}/${host}/tcp/0`] });
   if (seeder) {
     try {
-      const response = await fetch(new URL('/api/swarm', seeder), {
-        signal: AbortSignal.timeout(10_000),
-      });
-      const info = parseSwarmInfo(await response.json());
+      const info = await fetchSwarmInfo(seeder);
       await node.dial(
         info.addrs.map((addr) => multiaddr(addr)),
         {

@@ -21,12 +21,12 @@ import { writeFileAtomic } from './atomic-fs.js';
 import { ChannelError, shortId } from './channel-error.js';
 import { ChannelFeed } from './channel-feed.js';
 import { startChannelNode } from './channel-node.js';
-import { createChannelStateStore, type ChannelStateStore } from './channel-state.js';
+import { createChannelStateStore } from './channel-state.js';
 import { getChannelHead } from './dht-head.js';
 import { dhtOptions } from './dht-node.js';
 import { decodeEnvelope, encodeEnvelope } from './envelope.js';
 import { currentVersion, installRelease, stagingDirSource } from './installer.js';
-import { SeederClient, type ChannelInfo } from './seeder-client.js';
+import { SeederClient } from './seeder-client.js';
 
 /** How often the DHT is asked while no release is known yet. */
 const DHT_SEARCH_MS = 3_000;
@@ -286,5 +286,3 @@ class InstallQueue implements AsyncIterable<string> {
     }
   }
 }
-
-export type { ChannelInfo, ChannelStateStore };
