@@ -5,8 +5,10 @@
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
 import { webRTC } from '@libp2p/webrtc';
 import { webSockets } from '@libp2p/websockets';
+import { fixInitChannelRace } from './webrtc-init-channel.js';
 
 export function nodeTransports() {
+  fixInitChannelRace(RTCPeerConnection);
   return [webSockets(), webRTC(), circuitRelayTransport()];
 }
 
