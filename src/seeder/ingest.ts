@@ -4,13 +4,14 @@
  * read into the segment store and deleted. If ffmpeg dies the supervisor restarts it with
  * back-off; the new run gets a new init segment and a discontinuity, so players carry on.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IngestStats } from '../contracts/stats.js';
 import type { EncodeProfile, SourceSpec } from './config.js';
 import { buildFfmpegArgs } from './ffmpeg-args.js';
+import { spawnFfmpeg } from './ffmpeg-spawn.js';
 import { parseFfmpegPlaylist } from './ffmpeg-playlist.js';
 import type { Logger } from './logger.js';
 import type { LivePublisher } from './live-publisher.js';
@@ -119,7 +120,7 @@ export class Ingest {
     });
     options.log.debug(`ffmpeg ${args.join(' ')}`);
 
-    const child = spawn(options.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnFfmpeg(options.ffmpegPath, args);
     this.child = child;
     this.state = options.source.kind === 'rtmp' ? 'waiting' : 'starting';
     const stderrTail: string[] = [];

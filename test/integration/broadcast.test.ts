@@ -127,6 +127,45 @@ describe('swarmcast broadcast --source test', () => {
   });
 });
 
+/** Whether `pid` is a live process (a zombie awaiting its reaper counts as gone). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return true; // no /proc: signal 0 reached it
+  }
+}
+
+describe('a seeder that dies hard', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'swarmcast-it-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('takes its ffmpeg with it when killed with SIGKILL', async () => {
+    const { cli, url } = await startBroadcast([], dataDir);
+    const ffmpegPid = await eventually(
+      async () => {
+        const stats = await getJson<ApiStats>(`${url}/api/stats`);
+        return stats.ingest.pid ?? undefined;
+      },
+      20_000,
+      'ffmpeg running',
+    );
+    expect(running(ffmpegPid)).toBe(true);
+    cli.child.kill('SIGKILL');
+    await cli.exited;
+    try {
+      await eventually(() => (running(ffmpegPid) ? undefined : true), 5_000, 'ffmpeg gone');
+    } finally {
+      if (running(ffmpegPid)) process.kill(ffmpegPid, 'SIGKILL'); // an orphan this test made
+    }
+  });
+});
+
 describe('swarmcast broadcast refuses bad input with one clear line', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'swarmcast-it-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
