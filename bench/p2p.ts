@@ -4,7 +4,10 @@
  * segments) announcing to a local WebSocket tracker without STUN; and plain hls.js over HTTP.
  * Origin egress is counted at the origin itself.
  *
- *   npm run bench:p2p -- [--viewers 4,8] [--seconds 30] [--bitrate 1000k] [--resolution 640x360]
+ *   npm run bench:p2p -- [--viewers 4,8] [--seconds 30,120] [--bitrate 1000k] [--resolution 640x360]
+ *
+ * Each duration is a separate set of runs: startup costs (every page's first segments, fetched
+ * while it joins) weigh on a short run, and a longer one shows the steady state.
  */
 import { build } from 'esbuild';
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,14 +26,16 @@ import { percentile, startBenchSeeder } from './bench-kit.js';
 const { values } = parseArgs({
   options: {
     viewers: { type: 'string', default: '4,8' },
-    seconds: { type: 'string', default: '30' },
+    seconds: { type: 'string', default: '30,120' },
     bitrate: { type: 'string', default: '1000k' },
     resolution: { type: 'string', default: '640x360' },
     modes: { type: 'string', default: 'swarmcast,pml-default,pml-tuned,plain' },
   },
 });
 const viewerCounts = values.viewers.split(',').map(Number);
-const seconds = Number(values.seconds);
+const durations = values.seconds.split(',').map(Number);
+if (durations.some((d) => !(d > 0)))
+  throw new Error(`--seconds takes durations in seconds, e.g. 30,120`);
 const ALL_MODES = ['swarmcast', 'pml-default', 'pml-tuned', 'plain'] as const;
 type Mode = (typeof ALL_MODES)[number];
 const MODES = values.modes.split(',').map((name) => {
@@ -136,59 +141,61 @@ try {
   };
 
   const rows: string[] = [];
-  for (const viewers of viewerCounts) {
-    for (const mode of MODES) {
-      const before = await originStats(origin);
-      const pages: Page[] = [];
-      for (let i = 0; i < viewers; i++) {
-        const page = await browsers[i % 2]!.newPage();
-        await page.goto(urlFor(mode));
-        pages.push(page);
-        await sleep(300);
-      }
-      await sleep(seconds * 1000);
-      const results = await Promise.all(pages.map((page) => figures(page, mode)));
-      const after = await originStats(origin);
-      for (const page of pages) await page.close();
-      await sleep(4_000); // let the swarm notice the pages left
-      const egress =
-        after.originBytes.http +
-        after.originBytes.swarm -
-        (before.originBytes.http + before.originBytes.swarm);
-      const played = results.reduce((sum, r) => sum + r.played, 0);
-      rows.push(
-        [
-          mode.padEnd(12),
-          String(viewers).padStart(7),
-          `${(100 * Math.max(0, 1 - egress / played)).toFixed(1)} %`.padStart(9),
-          `${(100 * (1 - 1 / viewers)).toFixed(1)} %`.padStart(7),
-          (egress / 1e6).toFixed(1).padStart(10),
-          (played / 1e6).toFixed(1).padStart(9),
-          String(
+  for (const seconds of durations)
+    for (const viewers of viewerCounts) {
+      for (const mode of MODES) {
+        const before = await originStats(origin);
+        const pages: Page[] = [];
+        for (let i = 0; i < viewers; i++) {
+          const page = await browsers[i % 2]!.newPage();
+          await page.goto(urlFor(mode));
+          pages.push(page);
+          await sleep(300);
+        }
+        await sleep(seconds * 1000);
+        const results = await Promise.all(pages.map((page) => figures(page, mode)));
+        const after = await originStats(origin);
+        for (const page of pages) await page.close();
+        await sleep(4_000); // let the swarm notice the pages left
+        const egress =
+          after.originBytes.http +
+          after.originBytes.swarm -
+          (before.originBytes.http + before.originBytes.swarm);
+        const played = results.reduce((sum, r) => sum + r.played, 0);
+        rows.push(
+          [
+            mode.padEnd(12),
+            String(seconds).padStart(7),
+            String(viewers).padStart(7),
+            `${(100 * Math.max(0, 1 - egress / played)).toFixed(1)} %`.padStart(9),
+            `${(100 * (1 - 1 / viewers)).toFixed(1)} %`.padStart(7),
+            (egress / 1e6).toFixed(1).padStart(10),
+            (played / 1e6).toFixed(1).padStart(9),
+            String(
+              percentile(
+                results.map((r) => r.startupMs ?? NaN),
+                0.5,
+              ),
+            ).padStart(10),
             percentile(
-              results.map((r) => r.startupMs ?? NaN),
+              results.map((r) => r.latency ?? NaN),
               0.5,
+            )
+              .toFixed(2)
+              .padStart(10),
+            `${results.reduce((s, r) => s + r.stalls, 0)} / ${results.reduce((s, r) => s + r.stallSeconds, 0).toFixed(1)} s`.padStart(
+              12,
             ),
-          ).padStart(10),
-          percentile(
-            results.map((r) => r.latency ?? NaN),
-            0.5,
-          )
-            .toFixed(2)
-            .padStart(10),
-          `${results.reduce((s, r) => s + r.stalls, 0)} / ${results.reduce((s, r) => s + r.stallSeconds, 0).toFixed(1)} s`.padStart(
-            12,
-          ),
-        ].join('  '),
-      );
-      console.error(`done: ${mode} x ${viewers}`);
+          ].join('  '),
+        );
+        console.error(`done: ${mode} x ${viewers}, ${seconds} s`);
+      }
     }
-  }
   console.log(
-    `bench:p2p  ${new Date().toISOString()}  ${seconds} s per run, ${values.bitrate} ${values.resolution}, 1 s segments, origin --max-children 1, 2 Chromium processes, 2-core machine`,
+    `bench:p2p  ${new Date().toISOString()}  ${values.bitrate} ${values.resolution}, 1 s segments, origin --max-children 1, 2 Chromium processes, 2-core machine`,
   );
   console.log(
-    'player        viewers  P2P share    limit  origin MB  played MB  startup ms  latency s  stalls / time',
+    'player        seconds  viewers  P2P share    limit  origin MB  played MB  startup ms  latency s  stalls / time',
   );
   for (const row of rows) console.log(row);
 } finally {

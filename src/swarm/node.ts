@@ -19,21 +19,27 @@ export interface SwarmNodeInit {
   announce?: string[];
   /** Run a circuit-relay server (the origin does, for browsers). */
   relayServer?: boolean;
+  /**
+   * Run gossipsub (channels travel on it). Live-stream peers leave it off: they subscribe to
+   * nothing, and its heartbeat and per-connection streams cost a page CPU while it joins.
+   * @default true
+   */
+  gossip?: boolean;
   privateKey?: PrivateKey;
 }
 
 /** The services swarm code relies on; the relay server is reached through libp2p itself. */
-export type SwarmNode = Libp2p<{ ping: Ping; pubsub: GossipSub }>;
+export type SwarmNode = Libp2p<{ ping: Ping; pubsub?: GossipSub }>;
 
 export async function createSwarmNode(init: SwarmNodeInit): Promise<SwarmNode> {
   const services = {
     identify: identify(),
     // A join's measurement and a backup refresh may ping the same peer at once.
     ping: ping({ maxOutboundStreams: 4 }),
-    pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+    ...(init.gossip === false ? {} : { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) }),
     ...(init.relayServer ? { relay: circuitRelayServer() } : {}),
   };
-  return createLibp2p<{ ping: Ping; pubsub: GossipSub }>({
+  return createLibp2p<{ ping: Ping; pubsub?: GossipSub }>({
     ...(init.privateKey ? { privateKey: init.privateKey } : {}),
     addresses: {
       listen: init.listen,

@@ -65,6 +65,8 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
     fetchSwarmInfo(options.seeder),
     createSwarmNode({
       listen: options.listen,
+      // Live-stream peers carry no channels.
+      gossip: false,
       ...(options.announce ? { announce: options.announce } : {}),
     }),
   ]);

@@ -12,13 +12,19 @@ export function channelTopic(channelId: string): string {
   return `/swarmcast/channel/1/${channelId}`;
 }
 
+function pubsubOf(node: SwarmNode) {
+  const pubsub = node.services.pubsub;
+  if (!pubsub) throw new Error('this swarm node was started without gossip');
+  return pubsub;
+}
+
 /** Subscribes to a channel's topic; returns the unsubscribe. */
 export function joinChannelGossip(
   node: SwarmNode,
   channelId: string,
   onEnvelope: (envelope: SignedEnvelope) => void,
 ): () => void {
-  const pubsub = node.services.pubsub;
+  const pubsub = pubsubOf(node);
   const topic = channelTopic(channelId);
   const valid = (message: Message): SignedEnvelope | undefined => {
     try {
@@ -47,7 +53,7 @@ export function joinChannelGossip(
 
 /** Publishes an envelope on its channel's topic; resolves with how many peers it went to. */
 export async function publishEnvelope(node: SwarmNode, envelope: SignedEnvelope): Promise<number> {
-  const result = await node.services.pubsub.publish(
+  const result = await pubsubOf(node).publish(
     channelTopic(envelope.channel),
     encodeEnvelope(envelope),
   );
