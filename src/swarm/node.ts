@@ -4,7 +4,7 @@
  */
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
-import { circuitRelayServer } from '@libp2p/circuit-relay-v2';
+import { circuitRelayServer, type CircuitRelayService } from '@libp2p/circuit-relay-v2';
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
 import type { PrivateKey } from '@libp2p/interface';
@@ -31,15 +31,24 @@ export interface SwarmNodeInit {
 /** The services swarm code relies on; the relay server is reached through libp2p itself. */
 export type SwarmNode = Libp2p<{ ping: Ping; pubsub?: GossipSub }>;
 
+/**
+ * How many peers a relay server (the origin) keeps reachable and connected. Every browser viewer
+ * holds a reservation, since a browser can be dialled only through the relay; libp2p's default
+ * of 15 would leave the sixteenth viewer unreachable, and so without children.
+ */
+export const RELAY_SERVER_PEERS = 4096;
+
 export async function createSwarmNode(init: SwarmNodeInit): Promise<SwarmNode> {
   const services = {
     identify: identify(),
     // A join's measurement and a backup refresh may ping the same peer at once.
     ping: ping({ maxOutboundStreams: 4 }),
     ...(init.gossip === false ? {} : { pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) }),
-    ...(init.relayServer ? { relay: circuitRelayServer() } : {}),
+    ...(init.relayServer
+      ? { relay: circuitRelayServer({ reservations: { maxReservations: RELAY_SERVER_PEERS } }) }
+      : {}),
   };
-  return createLibp2p<{ ping: Ping; pubsub?: GossipSub }>({
+  const node = await createLibp2p<{ ping: Ping; pubsub?: GossipSub; relay?: CircuitRelayService }>({
     ...(init.privateKey ? { privateKey: init.privateKey } : {}),
     addresses: {
       listen: init.listen,
@@ -57,9 +66,24 @@ export async function createSwarmNode(init: SwarmNodeInit): Promise<SwarmNode> {
       }),
     ],
     services,
-    connectionManager: { maxConnections: 300 },
+    connectionManager: init.relayServer
+      ? {
+          maxConnections: RELAY_SERVER_PEERS + 300,
+          // A crowd arrives at once, many of it behind one address (a campus, a carrier NAT);
+          // libp2p's defaults (5 a second per address, 10 handshakes at a time) turn it away.
+          inboundConnectionThreshold: 200,
+          maxIncomingPendingConnections: 200,
+        }
+      : { maxConnections: 300 },
     // Peers only dial addresses the origin handed out, loopback and LAN ones included (a
     // browser's default would refuse private addresses).
     connectionGater: { denyDialMultiaddr: () => false },
   });
+  const relay = node.services.relay;
+  if (relay) {
+    // libp2p keeps a reservation for its full two hours after the peer has gone; a viewer that
+    // left should not hold a slot a new one needs.
+    node.addEventListener('peer:disconnect', (event) => relay.reservations.delete(event.detail));
+  }
+  return node;
 }
