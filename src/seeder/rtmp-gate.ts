@@ -91,14 +91,29 @@ export function startRtmpGate(options: RtmpGateOptions): Promise<RtmpGate> {
   });
 }
 
+/**
+ * How long a publisher may wait for ffmpeg's listener: it takes one connection per run and is
+ * restarted after each, so a publisher that reconnects at once can arrive before it listens.
+ */
+const UPSTREAM_WAIT_MS = 5_000;
+const UPSTREAM_RETRY_MS = 100;
+/** What is held for ffmpeg while it is not listening; past this the publisher waits. */
+const EARLY_LIMIT_BYTES = 4 * 1024 * 1024;
+
 /** One client and its upstream connection to ffmpeg. */
 class Session {
-  private readonly upstream: Socket;
+  private upstream: Socket;
   private readonly inspector: RtmpPublishInspector;
   private readonly timer: NodeJS.Timeout;
+  private readonly upstreamDeadline = Date.now() + UPSTREAM_WAIT_MS;
+  /** Bytes for ffmpeg that arrived before its listener answered. */
+  private readonly early: Buffer[] = [];
+  private earlyBytes = 0;
   private upstreamConnected = false;
   private finished = false;
-  private openSockets = 2;
+  private clientClosed = false;
+  private upstreamClosed = false;
+  private ended = false;
 
   constructor(
     private readonly client: Socket,
@@ -112,9 +127,8 @@ class Session {
       options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS,
     );
     client.setNoDelay(true);
-    this.upstream = connect({ host: '127.0.0.1', port: options.upstreamPort });
-    this.upstream.setNoDelay(true);
-    this.wire();
+    this.upstream = this.dialUpstream();
+    this.wireClient();
   }
 
   destroy(): void {
@@ -122,23 +136,56 @@ class Session {
     this.upstream.destroy();
   }
 
-  private wire(): void {
-    const { client, upstream } = this;
-    upstream.on('connect', () => (this.upstreamConnected = true));
-    upstream.on('error', () => {
-      if (!this.upstreamConnected) this.refuse(REFUSAL.upstreamDown);
+  private dialUpstream(): Socket {
+    const upstream = connect({ host: '127.0.0.1', port: this.options.upstreamPort });
+    upstream.setNoDelay(true);
+    let retrying = false;
+    upstream.once('connect', () => {
+      this.upstreamConnected = true;
+      for (const bytes of this.early.splice(0)) upstream.write(bytes);
+      this.earlyBytes = 0;
+      this.client.resume();
     });
-    client.on('data', (data: Buffer) => this.fromClient(data));
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (this.upstreamConnected || this.finished) return;
+      if (error.code === 'ECONNREFUSED' && Date.now() < this.upstreamDeadline) {
+        retrying = true;
+        setTimeout(() => {
+          if (this.finished || this.clientClosed) {
+            // The publisher left (or was refused) while ffmpeg was not listening yet.
+            this.upstreamClosed = true;
+            this.endIfClosed();
+          } else {
+            this.upstream = this.dialUpstream();
+          }
+        }, UPSTREAM_RETRY_MS);
+        return;
+      }
+      this.refuse(REFUSAL.upstreamDown);
+    });
     upstream.on('data', (data: Buffer) => {
-      if (!client.write(data)) upstream.pause();
+      if (!this.client.write(data)) upstream.pause();
     });
-    client.on('drain', () => upstream.resume());
-    upstream.on('drain', () => client.resume());
+    upstream.on('drain', () => this.client.resume());
+    upstream.on('end', () => this.client.end());
+    upstream.on('close', (hadError) => {
+      if (retrying) return;
+      this.upstreamClosed = true;
+      this.sideClosed(this.client, hadError);
+    });
+    return upstream;
+  }
+
+  private wireClient(): void {
+    const { client } = this;
+    client.on('data', (data: Buffer) => this.fromClient(data));
+    client.on('drain', () => this.upstream.resume());
     // Half-closes pass through; a reset on one side resets the other.
-    client.on('end', () => upstream.end());
-    upstream.on('end', () => client.end());
-    client.on('close', (hadError) => this.sideClosed(upstream, hadError));
-    upstream.on('close', (hadError) => this.sideClosed(client, hadError));
+    client.on('end', () => this.upstream.end());
+    client.on('close', (hadError) => {
+      this.clientClosed = true;
+      this.sideClosed(this.upstream, hadError);
+    });
   }
 
   private fromClient(data: Buffer): void {
@@ -151,7 +198,12 @@ class Session {
       clearTimeout(this.timer);
       this.options.onAccepted?.(this.remote);
     }
-    if (verdict.bytes.length > 0 && !this.upstream.write(verdict.bytes)) this.client.pause();
+    if (verdict.bytes.length === 0) return;
+    if (!this.upstreamConnected) {
+      this.early.push(verdict.bytes);
+      this.earlyBytes += verdict.bytes.length;
+      if (this.earlyBytes > EARLY_LIMIT_BYTES) this.client.pause();
+    } else if (!this.upstream.write(verdict.bytes)) this.client.pause();
   }
 
   private refuse(reason: string): void {
@@ -165,11 +217,14 @@ class Session {
   private sideClosed(other: Socket, hadError: boolean): void {
     if (hadError) other.destroy();
     else setTimeout(() => other.destroy(), LINGER_MS).unref();
-    this.openSockets -= 1;
-    if (this.openSockets === 0) {
-      this.finished = true;
-      clearTimeout(this.timer);
-      this.onEnd();
-    }
+    this.endIfClosed();
+  }
+
+  private endIfClosed(): void {
+    if (this.ended || !this.clientClosed || !this.upstreamClosed) return;
+    this.ended = true;
+    this.finished = true;
+    clearTimeout(this.timer);
+    this.onEnd();
   }
 }

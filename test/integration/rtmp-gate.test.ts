@@ -139,10 +139,11 @@ describe('RTMP gate with real ffmpeg', () => {
     await Promise.all(started.splice(0).map(stop));
   });
 
-  async function setup() {
+  /** A gate in front of an ffmpeg listener; `startListening` false leaves the listener to the test. */
+  async function setup(startListening = true) {
     const upstreamPort = await freePort();
-    const listener = startListener(upstreamPort);
-    await waitForListener(upstreamPort);
+    const listener = startListening ? startListener(upstreamPort) : undefined;
+    if (startListening) await waitForListener(upstreamPort);
     const refused: string[] = [];
     const accepted: string[] = [];
     gate = await startRtmpGate({
@@ -154,7 +155,7 @@ describe('RTMP gate with real ffmpeg', () => {
       onRefused: (reason) => refused.push(reason),
       onAccepted: (remote) => accepted.push(remote),
     });
-    return { listener, gate, refused, accepted };
+    return { upstreamPort, listener: listener!, gate, refused, accepted };
   }
 
   it('lets the right key through: the listener receives frames', async () => {
@@ -167,6 +168,19 @@ describe('RTMP gate with real ffmpeg', () => {
     expect(refused).toEqual([]);
     // 3 s at 25 fps; allow a few frames of slack at either end.
     expect(framesReceived(listener), listener.stderr()).toBeGreaterThanOrEqual(60);
+  });
+
+  it('holds a publisher that arrives while ffmpeg is restarting, until its listener is up', async () => {
+    const { upstreamPort, gate, accepted } = await setup(false);
+    // The publisher first, and ffmpeg's listener only a second later.
+    const pusher = startPusher(gate.port, KEY);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const listener = startListener(upstreamPort);
+    const pushed = await within(pusher.exited, 30_000, 'pusher exit');
+    expect(pushed, pusher.stderr()).toBe(0);
+    await within(listener.exited, 15_000, 'listener exit');
+    expect(accepted).toHaveLength(1);
+    expect(framesReceived(listener), listener.stderr()).toBeGreaterThanOrEqual(50);
   });
 
   it('turns a wrong key away: the pusher fails and the listener gets nothing', async () => {
