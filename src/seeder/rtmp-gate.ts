@@ -29,6 +29,8 @@ export interface RtmpGateOptions {
   key: string;
   /** Time a client gets from connecting to a valid publish. @default 10000 */
   publishTimeoutMs?: number;
+  /** How long a publisher may wait for ffmpeg's listener to come up. @default 5000 */
+  upstreamWaitMs?: number;
   onRefused?: (reason: string, remote: string) => void;
   onAccepted?: (remote: string) => void;
 }
@@ -105,7 +107,7 @@ class Session {
   private upstream: Socket;
   private readonly inspector: RtmpPublishInspector;
   private readonly timer: NodeJS.Timeout;
-  private readonly upstreamDeadline = Date.now() + UPSTREAM_WAIT_MS;
+  private readonly upstreamDeadline: number;
   /** Bytes for ffmpeg that arrived before its listener answered. */
   private readonly early: Buffer[] = [];
   private earlyBytes = 0;
@@ -122,6 +124,7 @@ class Session {
     private readonly onEnd: () => void,
   ) {
     this.inspector = new RtmpPublishInspector(options.app, options.key);
+    this.upstreamDeadline = Date.now() + (options.upstreamWaitMs ?? UPSTREAM_WAIT_MS);
     this.timer = setTimeout(
       () => this.refuse(REFUSAL.timeout),
       options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS,

@@ -653,12 +653,15 @@ describe('startRtmpGate', () => {
     expect(first.socket.destroyed).toBe(false);
   });
 
-  it('closes the client when ffmpeg is not listening', async () => {
-    const { upstream, refused, open } = await setup();
+  it('closes the client when ffmpeg does not listen within the wait', async () => {
+    const { upstream, refused, open } = await setup({ upstreamWaitMs: 300 });
     await upstream.close();
+    const opened = Date.now();
     const client = await open();
     await within(client.closed, 3000, 'client close');
     expect(refused).toEqual([REFUSAL.upstreamDown]);
+    // It waited for a listener that might have been restarting before giving up.
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(250);
   });
 
   it('gives up on a client that never publishes', async () => {
