@@ -75,6 +75,14 @@ function cleanParseError(error: unknown): string {
   return message.split('. To specify')[0]!.replace(/\.$/, '');
 }
 
+/** Parses a command's arguments; on `--help` prints the help and returns undefined instead. */
+export function parseOrHelp(spec: CommandSpec, argv: string[]): ParsedArgs | undefined {
+  const args = parseCommandArgs(spec, argv);
+  if (!args.help) return args;
+  process.stdout.write(formatHelp(spec));
+  return undefined;
+}
+
 export function formatHelp(spec: CommandSpec): string {
   const rows = Object.entries(spec.flags).map(([name, flag]) => {
     const left = `  ${flag.short ? `-${flag.short}, ` : ''}--${name}${flag.value ? ` ${flag.value}` : ''}`;

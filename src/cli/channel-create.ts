@@ -1,7 +1,7 @@
 /** `swarmcast channel create`: register a channel's key with a seeder. */
 import { UsageError } from '../errors.js';
 import { signRegistration } from '../swarm/channel/registration.js';
-import { formatHelp, parseCommandArgs, type CommandSpec } from './args.js';
+import { parseOrHelp, type CommandSpec } from './args.js';
 import {
   adminClient,
   channelKey,
@@ -21,11 +21,8 @@ export const channelCreateSpec: CommandSpec = {
 };
 
 export async function runChannelCreate(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(channelCreateSpec, argv);
-  if (args.help) {
-    process.stdout.write(formatHelp(channelCreateSpec));
-    return 0;
-  }
+  const args = parseOrHelp(channelCreateSpec, argv);
+  if (!args) return 0;
   const name = args.positionals[0]!;
   if (!/^[a-z0-9._-]{1,64}$/.test(name))
     throw new UsageError(`a channel name is 1-64 of a-z 0-9 . _ -, got "${name}"`);

@@ -13,7 +13,7 @@ import { encodeEnvelope, signEnvelope } from '../swarm/channel/envelope.js';
 import { versionProblem } from '../swarm/channel/release-paths.js';
 import { bytesToHex } from '../swarm/hex.js';
 import type { ReleaseFile } from '../contracts/channel.js';
-import { formatHelp, parseCommandArgs, type CommandSpec } from './args.js';
+import { parseOrHelp, type CommandSpec } from './args.js';
 import {
   adminClient,
   channelFlag,
@@ -57,11 +57,8 @@ export const channelPublishSpec: CommandSpec = {
 };
 
 export async function runChannelPublish(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(channelPublishSpec, argv);
-  if (args.help) {
-    process.stdout.write(formatHelp(channelPublishSpec));
-    return 0;
-  }
+  const args = parseOrHelp(channelPublishSpec, argv);
+  if (!args) return 0;
   const f = args.flags;
   const name = args.positionals[0]!;
   const version = typeof f.version === 'string' ? f.version : '';

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { readKeyFile } from '../seeder/stream-key.js';
 import { encodeEnvelope, signEnvelope } from '../swarm/channel/envelope.js';
 import { bytesToHex } from '../swarm/hex.js';
-import { formatHelp, parseCommandArgs, type CommandSpec } from './args.js';
+import { parseOrHelp, type CommandSpec } from './args.js';
 import {
   adminClient,
   channelFlag,
@@ -35,11 +35,8 @@ export const channelRotateSpec: CommandSpec = {
 };
 
 export async function runChannelRotate(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(channelRotateSpec, argv);
-  if (args.help) {
-    process.stdout.write(formatHelp(channelRotateSpec));
-    return 0;
-  }
+  const args = parseOrHelp(channelRotateSpec, argv);
+  if (!args) return 0;
   const name = args.positionals[0]!;
   const key = channelKey(args.flags);
   const next = args.flags['new-key'];

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { consoleLogger } from '../seeder/logger.js';
 import { startUpdateSubscriber } from '../swarm/channel/update-subscriber.js';
-import { expandHome, formatHelp, parseCommandArgs, type CommandSpec } from './args.js';
+import { expandHome, parseOrHelp, type CommandSpec } from './args.js';
 import { channelId, dataDirFlag, seederFlag, seederUrl } from './channel-common.js';
 import { Progress } from './progress.js';
 import { untilShutdown } from './shutdown.js';
@@ -39,11 +39,8 @@ export const channelSubscribeSpec: CommandSpec = {
 };
 
 export async function runChannelSubscribe(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(channelSubscribeSpec, argv);
-  if (args.help) {
-    process.stdout.write(formatHelp(channelSubscribeSpec));
-    return 0;
-  }
+  const args = parseOrHelp(channelSubscribeSpec, argv);
+  if (!args) return 0;
   const f = args.flags;
   const id = channelId(args.positionals[0]);
   if (typeof f.into !== 'string' || !f.into) throw new UsageError('--into <dir> is required');

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { generateKeyPair, writeKeyFile } from '../seeder/stream-key.js';
 import { bytesToHex } from '../swarm/hex.js';
-import { formatHelp, parseCommandArgs, type CommandSpec } from './args.js';
+import { parseOrHelp, type CommandSpec } from './args.js';
 
 export const keygenSpec: CommandSpec = {
   name: 'keygen',
@@ -16,11 +16,8 @@ export const keygenSpec: CommandSpec = {
 };
 
 export function runKeygen(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(keygenSpec, argv);
-  if (args.help) {
-    process.stdout.write(formatHelp(keygenSpec));
-    return Promise.resolve(0);
-  }
+  const args = parseOrHelp(keygenSpec, argv);
+  if (!args) return Promise.resolve(0);
   if (typeof args.flags.out !== 'string' || args.flags.out === '')
     throw new UsageError('keygen: --out <file> is required');
   const path = resolve(args.flags.out);

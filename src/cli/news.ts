@@ -7,7 +7,7 @@ import { startChannelNode } from '../swarm/channel/channel-node.js';
 import { createChannelStateStore } from '../swarm/channel/channel-state.js';
 import { encodeEnvelope, signEnvelope } from '../swarm/channel/envelope.js';
 import { SeederClient } from '../swarm/channel/seeder-client.js';
-import { expandHome, formatHelp, parseCommandArgs, type CommandSpec } from './args.js';
+import { expandHome, parseOrHelp, type CommandSpec } from './args.js';
 import {
   adminClient,
   channelId,
@@ -66,11 +66,8 @@ export async function runNews(argv: string[]): Promise<number> {
 }
 
 async function post(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(newsPostSpec, argv);
-  if (args.help) {
-    process.stdout.write(formatHelp(newsPostSpec));
-    return 0;
-  }
+  const args = parseOrHelp(newsPostSpec, argv);
+  if (!args) return 0;
   const [name, text] = args.positionals as [string, string];
   const key = channelKey(args.flags);
   const client = adminClient(args.flags);
@@ -99,11 +96,8 @@ async function post(argv: string[]): Promise<number> {
 }
 
 async function follow(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(newsFollowSpec, argv);
-  if (args.help) {
-    process.stdout.write(formatHelp(newsFollowSpec));
-    return 0;
-  }
+  const args = parseOrHelp(newsFollowSpec, argv);
+  if (!args) return 0;
   const id = channelId(args.positionals[0]);
   const seeder = seederUrl(args.flags.seeder);
   const dataDir = expandHome(String(args.flags['data-dir']));
