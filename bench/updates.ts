@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { readFile, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { startChannel } from '../test/helpers/channel-cli.js';
+import { startChannel, subscribeArgs } from '../test/helpers/channel-cli.js';
 import { runCli, type CliProcess } from '../test/helpers/cli-process.js';
 
 const { values } = parseArgs({
@@ -60,17 +60,7 @@ async function swarmcast(
   } = await startChannel(scratch, 'bench', ['--upload-limit', String(uplinkMBps)]);
   processes.push(seeder);
   const subscribers = Array.from({ length: subscriberCount }, (_, n) =>
-    cli([
-      'channel',
-      'subscribe',
-      id,
-      '--into',
-      join(scratch, `install-${n}`),
-      '--data-dir',
-      join(scratch, `sub-${n}`),
-      '--seeder',
-      url,
-    ]),
+    cli(subscribeArgs(scratch, id, n, url)),
   );
   await Promise.all(subscribers.map((s) => s.waitFor(/DHT node:/, 60_000)));
   const started = performance.now();

@@ -35,6 +35,21 @@ export async function runToEnd(args: string[]): Promise<string> {
   return child.stdout();
 }
 
+/** `channel subscribe` for subscriber `n`, each with its own install and data folders. */
+export function subscribeArgs(scratch: string, id: string, n: number, url: string): string[] {
+  return [
+    'channel',
+    'subscribe',
+    id,
+    '--into',
+    join(scratch, `install-${n}`),
+    '--data-dir',
+    join(scratch, `sub-${n}`),
+    '--seeder',
+    url,
+  ];
+}
+
 export interface ServedChannel {
   seeder: CliProcess;
   url: string;

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startChannel, startServe } from '../helpers/channel-cli.js';
+import { startChannel, startServe, subscribeArgs } from '../helpers/channel-cli.js';
 import { runCli, type CliProcess } from '../helpers/cli-process.js';
 import { eventually } from '../helpers/http.js';
 
@@ -57,18 +57,7 @@ describe('signed channels', () => {
     const { seeder, url, token, id, keyFile } = await channel(join(scratch, 'main'), 'app');
 
     const subscriber = (n: number, extra: string[] = []) =>
-      cli([
-        'channel',
-        'subscribe',
-        id,
-        '--into',
-        join(scratch, `install-${n}`),
-        '--data-dir',
-        join(scratch, `sub-${n}`),
-        '--seeder',
-        url,
-        ...extra,
-      ]);
+      cli([...subscribeArgs(scratch, id, n, url), ...extra]);
     const subscribers = Array.from({ length: 10 }, (_, n) => subscriber(n));
     const dhtAddrs = await Promise.all(
       subscribers.map(async (s) => (await s.waitFor(/DHT node: (\S+:\d+)/, 30_000))[1]!),
@@ -289,31 +278,11 @@ describe('signed channels', () => {
         token,
       ])
     ).out.trim();
-    await finished([
-      'news',
-      'post',
-      'x',
-      '--key',
-      keyFile,
-      '--seeder',
-      url,
-      '--token',
-      token,
-      'one',
-    ]);
+    const post = (text: string) =>
+      finished(['news', 'post', 'x', '--key', keyFile, '--seeder', url, '--token', token, text]);
+    await post('one');
     const [first] = (await (await fetch(`${url}/api/channels/${id}/news`)).json()) as string[];
-    await finished([
-      'news',
-      'post',
-      'x',
-      '--key',
-      keyFile,
-      '--seeder',
-      url,
-      '--token',
-      token,
-      'two',
-    ]);
+    await post('two');
     const replay = await fetch(`${url}/api/channels/${id}/news`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
