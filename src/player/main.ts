@@ -10,6 +10,7 @@ import { SegmentSource } from '../swarm/segment-source.js';
 import type { PlayerStats } from './player-stats.js';
 import { renderStats } from './stats-panel.js';
 import { startBrowserPeer } from './swarm-client.js';
+import { SwarmDeadline } from './swarm-deadline.js';
 import { swarmFragmentLoader } from './swarm-fragment-loader.js';
 import { swarmView } from './swarm-view.js';
 
@@ -49,8 +50,7 @@ let peer: SwarmPeer | undefined;
 let source: SegmentSource | undefined;
 let joined: () => void = () => undefined;
 const joinedOrGaveUp = new Promise<void>((resolve) => (joined = resolve));
-/** Milliseconds per byte of the last media fetched over HTTP: what falling back would cost. */
-let httpMsPerByte: number | undefined;
+const deadline = new SwarmDeadline();
 let stallStartedAt: number | undefined;
 let hasPlayed = false;
 
@@ -85,13 +85,10 @@ async function waitForStream(): Promise<void> {
 
 /**
  * How long a segment may be waited for from the swarm: until just enough buffer is left to fetch
- * it over HTTP instead (twice the last HTTP fetch's pace, plus a margin). With nothing buffered
- * (startup, or after a seek) that is no wait at all.
+ * it over HTTP instead. With little buffered (startup, or after a seek) that is no wait at all.
  */
 function swarmDeadlineMs(): number {
-  const fragmentBytes = stats.fragmentsLoaded > 0 ? stats.bytesLoaded / stats.fragmentsLoaded : 0;
-  const httpMs = httpMsPerByte === undefined ? 1_000 : 2 * httpMsPerByte * fragmentBytes;
-  return Math.max(0, Math.min(4_000, bufferAhead() * 1000 - httpMs - 300));
+  return deadline.waitMs({ bufferAheadSeconds: bufferAhead(), playbackRate: video.playbackRate });
 }
 
 /** The swarm's source, waiting up to `waitMs` for this page's peer to join. */
@@ -108,7 +105,7 @@ async function swarmSource(waitMs: number): Promise<SegmentSource | undefined> {
 
 function noteLoaded(bytes: number, from: 'peers' | 'http', elapsedMs: number): void {
   stats.bytesFrom[from] += bytes;
-  if (from === 'http' && bytes > 0) httpMsPerByte = elapsedMs / bytes;
+  if (from === 'http') deadline.noteHttpFetch(elapsedMs);
 }
 
 function start(): void {
@@ -143,6 +140,9 @@ function start(): void {
   hls.on(Hls.Events.FRAG_LOADED, (_event, data) => {
     stats.fragmentsLoaded += 1;
     stats.bytesLoaded += data.frag.stats.total || data.payload.byteLength;
+  });
+  hls.on(Hls.Events.FRAG_BUFFERED, (_event, { stats: timing }) => {
+    if (timing.loading.end > 0) deadline.noteAppend(timing.buffering.end - timing.loading.end);
   });
   hls.on(Hls.Events.ERROR, (_event, data) => onError(data));
   hls.loadSource(`${playlistUrl}?viewer=${viewerId}`);
