@@ -6,7 +6,7 @@
  */
 import Hls, { type ErrorData } from 'hls.js';
 import type { SwarmPeer } from '../swarm/peer.js';
-import { SegmentSource } from '../swarm/segment-source.js';
+import { SegmentSource, parseMediaUrl } from '../swarm/segment-source.js';
 import type { PlayerStats } from './player-stats.js';
 import { renderStats } from './stats-panel.js';
 import { startBrowserPeer } from './swarm-client.js';
@@ -51,6 +51,8 @@ let source: SegmentSource | undefined;
 let joined: () => void = () => undefined;
 const joinedOrGaveUp = new Promise<void>((resolve) => (joined = resolve));
 const deadline = new SwarmDeadline();
+/** The newest media segment hls.js has loaded, from anywhere: a parent need not send it again. */
+let newestLoaded: number | null = null;
 let stallStartedAt: number | undefined;
 let hasPlayed = false;
 
@@ -140,6 +142,8 @@ function start(): void {
   hls.on(Hls.Events.FRAG_LOADED, (_event, data) => {
     stats.fragmentsLoaded += 1;
     stats.bytesLoaded += data.frag.stats.total || data.payload.byteLength;
+    const ref = parseMediaUrl(data.frag.url, stream);
+    if (ref?.kind === 'media') newestLoaded = Math.max(newestLoaded ?? ref.id, ref.id);
   });
   hls.on(Hls.Events.FRAG_BUFFERED, (_event, { stats: timing }) => {
     if (timing.loading.end > 0) deadline.noteAppend(timing.buffering.end - timing.loading.end);
@@ -219,7 +223,7 @@ function snapshot(): PlayerStats {
 }
 
 if (p2p) {
-  startBrowserPeer(maxChildren).then(
+  startBrowserPeer(maxChildren, () => newestLoaded).then(
     (started) => {
       peer = started;
       stats.joinMs = Math.round(performance.now() - loadedAt);

@@ -9,11 +9,16 @@ const consoleLog: Logger = {
   debug: (message) => console.debug(`[swarm] ${message}`),
 };
 
-export function startBrowserPeer(maxChildren: number): Promise<SwarmPeer> {
+/** `heldByPlayer`: the newest segment the player has already loaded (over HTTP, before joining). */
+export function startBrowserPeer(
+  maxChildren: number,
+  heldByPlayer: () => number | null,
+): Promise<SwarmPeer> {
   return startSwarmPeer({
     seeder: location.origin,
     kind: 'browser',
     maxChildren,
+    heldElsewhere: heldByPlayer,
     listen: BROWSER_LISTEN,
     log: consoleLog,
   });

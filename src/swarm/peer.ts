@@ -28,6 +28,11 @@ export interface SwarmPeerOptions {
   announce?: string[];
   log: Logger;
   retainSegments?: number;
+  /**
+   * The newest segment the local player already has from elsewhere (a page fetches over HTTP
+   * until it joins): the first parent starts after it instead of sending it again.
+   */
+  heldElsewhere?: () => number | null;
   /** Told about every change of parent, with the repair time when it replaced a lost one. */
   onParentChanged?: (parent: ParentLink | undefined, repairMs: number | undefined) => void;
   /** Fault injection for tests: rewrites every frame this peer sends to its children. */
@@ -168,7 +173,8 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
     maxChildren: options.maxChildren,
     log,
     ...(info.offer ? { offer: info.offer } : {}),
-    lastSequence: () => store.lastSequence,
+    // Once the store holds segments, a new parent fills it from there: children need them.
+    lastSequence: () => store.lastSequence ?? options.heldElsewhere?.() ?? null,
     hooks: {
       has: (kind, objectId) =>
         kind === 'media' ? store.has(objectId) : store.init(objectId) !== undefined,

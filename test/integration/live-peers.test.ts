@@ -12,6 +12,8 @@ import { freePort } from '../../src/seeder/free-port.js';
 import { startBroadcast } from '../helpers/cli-process.js';
 import { startDelayProxy, type DelayProxy } from '../helpers/delay-proxy.js';
 import { startPoisoner } from '../helpers/poisoner.js';
+import { silentLogger } from '../../src/swarm/logger.js';
+import { startSwarmPeer } from '../../src/swarm/peer.js';
 import { eventually, getBytes, getText } from '../helpers/http.js';
 import { originStats, peerStats, startRelay, type RelayProcess } from '../helpers/swarm.js';
 
@@ -133,5 +135,39 @@ describe('live peers', () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect((await peerStats(url, victim.id))?.parent).toBe(honest.id);
     expect(poisoner.report().children).toBe(0);
+  });
+
+  it('a first parent sends only what the player does not already hold', async () => {
+    const url = await seeder(2);
+    await eventually(
+      async () => ((await originStats(url)).segmentsPublished >= 4 ? true : undefined),
+      20_000,
+      'four segments',
+    );
+    const join = async (heldElsewhere?: () => number | null) => {
+      const peer = await startSwarmPeer({
+        seeder: url,
+        kind: 'relay',
+        maxChildren: 0,
+        listen: ['/ip4/127.0.0.1/tcp/0'],
+        log: silentLogger,
+        ...(heldElsewhere ? { heldElsewhere } : {}),
+      });
+      cleanup.push(() => peer.stop());
+      return peer;
+    };
+    // The player of the first holds everything published so far (it fetched it over HTTP).
+    const held = (await originStats(url)).lastSequence!;
+    const [player, plain] = await Promise.all([join(() => held), join()]);
+    const next = held + 1;
+    await eventually(
+      () => (player.store.has(next) && plain.store.has(next) ? true : undefined),
+      10_000,
+      'the next segment at both peers',
+    );
+    // The plain peer was sent the recent window; the player's peer starts after what it holds.
+    expect(plain.store.has(held)).toBe(true);
+    expect(player.store.has(held)).toBe(false);
+    expect(player.report().bytesFromOrigin).toBeLessThan(plain.report().bytesFromOrigin);
   });
 });
