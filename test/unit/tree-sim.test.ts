@@ -4,7 +4,8 @@
  * the shape a viewer would care about once the churn has stopped and the tree has settled.
  */
 import { describe, expect, it } from 'vitest';
-import { simulateTree, type FinalPeer } from '../../bench/tree-sim.js';
+import type { FinalPeer } from '../../bench/tree-sim/contract.js';
+import { simulateTree } from '../../bench/tree-sim/simulate.js';
 
 const PEERS = 500;
 const result = simulateTree({ peers: PEERS, minutes: 3, churn: 0.1, seed: 1 });
