@@ -107,7 +107,7 @@ try {
       console.error(
         `  page: join ${s.joinMs} ms, startup ${s.startupMs} ms, depth ${s.swarm.depth}, ` +
           `${(s.bytesFrom.http / 1e3).toFixed(0)} kB http / ${(s.bytesFrom.peers / 1e3).toFixed(0)} kB peers, ` +
-          `stalls ${s.stalls}`,
+          `stalls ${s.stalls}${s.stalls > 0 ? ` (longest ${s.longestStallSeconds.toFixed(2)} s)` : ''}`,
       );
       return {
         startupMs: s.startupMs,
