@@ -178,6 +178,138 @@ async function download(
   }
 }
 
+/** What the page shows: the newest release it has judged, and whether the user has taken it. */
+interface Shown {
+  envelope: SignedEnvelope<'release'>;
+  refused: boolean;
+}
+
+/**
+ * Fetches the rotations and the newest release, judges them in the page, and shows the release
+ * if it is newer than the one on screen. A release the user is downloading or has verified stays
+ * on screen; the newer one is announced instead, for a reload.
+ */
+function releaseView(channel: string, info: ChannelInfo) {
+  const trust = new PageTrust(channel);
+  let shown: Shown | undefined;
+  // Every refresh fetches the same texts again: each refusal is listed once.
+  const listed = new Set<string>();
+  const refuse = (text: string, refusal: Refusal, what?: string) => {
+    if (listed.has(text)) return;
+    listed.add(text);
+    listRefusal(refusal, what);
+  };
+
+  downloadButton.addEventListener('click', () => {
+    if (shown && !shown.refused) void download(channel, info, shown.envelope);
+  });
+
+  const show = (envelope: SignedEnvelope<'release'>, refusal: Refusal | undefined) => {
+    shown = { envelope, refused: refusal !== undefined };
+    document.querySelector<HTMLElement>('#nothing')!.hidden = true;
+    document.querySelector<HTMLElement>('#release-refused')!.hidden = true;
+    progressBar.hidden = true;
+    progressText.textContent = '';
+    showRelease(envelope, refusal);
+    if (refusal) {
+      listRefusal(refusal, 'release');
+      explainRefusal(envelope, refusal);
+      downloadButton.hidden = true;
+      return setState('refused');
+    }
+    downloadButton.hidden = false;
+    downloadButton.disabled = false;
+    setState('ready');
+  };
+
+  const announce = (envelope: SignedEnvelope<'release'>) => {
+    const box = document.querySelector<HTMLElement>('#newer')!;
+    box.replaceChildren(
+      h('strong', {}, `Version ${envelope.body.version} is out`),
+      ` (seq ${envelope.seq}, signature checked). `,
+      h('a', { href: location.pathname }, 'Reload to get it'),
+    );
+    box.dataset.version = envelope.body.version;
+    box.hidden = false;
+  };
+
+  return async function refresh(): Promise<void> {
+    for (const text of await fetchEnvelopeTexts(channel, 'rotations')) {
+      const decoded = decodeText(text);
+      const verdict = isRefusal(decoded) ? undefined : trust.offer(decoded);
+      if (isRefusal(decoded)) refuse(text, decoded);
+      else if (verdict?.status === 'refused') refuse(text, verdict.refusal);
+    }
+    const text = await fetchReleaseText(channel);
+    if (text === undefined) {
+      if (!shown) {
+        document.querySelector<HTMLElement>('#nothing')!.hidden = false;
+        setState('ready');
+      }
+      return;
+    }
+    const decoded = decodeText(text);
+    if (isRefusal(decoded) || decoded.kind !== 'release') {
+      const refusal: Refusal = isRefusal(decoded)
+        ? decoded
+        : { reason: 'malformed', message: `the release endpoint sent a ${decoded.kind} envelope` };
+      refuse(text, refusal, 'release');
+      if (!shown) {
+        showProblem(`The seeder's newest release does not verify: ${refusal.message}`);
+        setState('refused');
+      }
+      return;
+    }
+    if (shown && decoded.seq <= shown.envelope.seq) return;
+    const verdict = trust.offer(decoded);
+    const refusal = verdict.status === 'refused' ? verdict.refusal : undefined;
+    const state = document.body.dataset.state;
+    if (shown && !refusal && (state === 'downloading' || state === 'verified')) {
+      announce(decoded);
+      return;
+    }
+    show(decoded, refusal);
+  };
+}
+
+/** Runs `refresh` on every release or rotation the seeder announces, and on every (re)connect. */
+function watchChannel(channel: string, refresh: () => Promise<void>): void {
+  const status = document.querySelector<HTMLElement>('#status')!;
+  // One refresh at a time, and one more after it if anything arrived meanwhile.
+  let running: Promise<void> | undefined;
+  let again = false;
+  const kick = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = refresh()
+      .catch((error: unknown) => showProblem(`Could not refresh: ${(error as Error).message}`))
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          kick();
+        }
+      });
+  };
+  const events = new EventSource(`/api/channels/${channel}/events`);
+  events.addEventListener('envelope', (event: MessageEvent<string>) => {
+    const decoded = decodeText(event.data);
+    if (!isRefusal(decoded) && decoded.kind !== 'news') kick();
+  });
+  events.addEventListener('open', () => {
+    status.textContent = 'live';
+    status.className = 'live';
+    kick();
+  });
+  events.addEventListener('error', () => {
+    status.textContent = 'reconnecting…';
+    status.className = 'offline';
+  });
+  addEventListener('pagehide', () => events.close());
+}
+
 async function main(): Promise<void> {
   setState('loading');
   const channel = channelIdFromPath(location.pathname);
@@ -190,41 +322,9 @@ async function main(): Promise<void> {
     const info = await fetchChannelInfo(channel);
     document.querySelector('#channel-name')!.textContent = info.name;
     document.title = `Updates · ${info.name}`;
-    const trust = new PageTrust(channel);
-    const rotations: SignedEnvelope[] = [];
-    for (const text of await fetchEnvelopeTexts(channel, 'rotations')) {
-      const decoded = decodeText(text);
-      if (isRefusal(decoded)) listRefusal(decoded);
-      else rotations.push(decoded);
-    }
-    for (const verdict of trust.offerInOrder(rotations)) {
-      if (verdict.status === 'refused') listRefusal(verdict.refusal);
-    }
-    const text = await fetchReleaseText(channel);
-    if (text === undefined) {
-      document.querySelector<HTMLElement>('#nothing')!.hidden = false;
-      return setState('ready');
-    }
-    const decoded = decodeText(text);
-    if (isRefusal(decoded) || decoded.kind !== 'release') {
-      const refusal: Refusal = isRefusal(decoded)
-        ? decoded
-        : { reason: 'malformed', message: `the release endpoint sent a ${decoded.kind} envelope` };
-      listRefusal(refusal, 'release');
-      showProblem(`The seeder's newest release does not verify: ${refusal.message}`);
-      return setState('refused');
-    }
-    const verdict = trust.offer(decoded);
-    const refusal = verdict.status === 'refused' ? verdict.refusal : undefined;
-    showRelease(decoded, refusal);
-    if (refusal) {
-      listRefusal(refusal, 'release');
-      explainRefusal(decoded, refusal);
-      return setState('refused');
-    }
-    downloadButton.hidden = false;
-    downloadButton.addEventListener('click', () => void download(channel, info, decoded));
-    setState('ready');
+    const refresh = releaseView(channel, info);
+    await refresh();
+    watchChannel(channel, refresh);
   } catch (error) {
     showProblem((error as Error).message);
     setState('error');

@@ -244,4 +244,50 @@ describe('channel pages', () => {
     expect(await page.locator('#download').isHidden()).toBe(true);
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('/updates/<id> shows a release published while it is open, and announces one that comes after a download', async () => {
+    const { url, id, dir, auth } = await seederWithChannel('live');
+    const publish = async (version: string) => {
+      writeFileSync(join(dir, 'tool.bin'), randomBytes(64 * 1024));
+      await finished([
+        'channel',
+        'publish',
+        'live',
+        ...auth,
+        '--version',
+        version,
+        '--file',
+        join(dir, 'tool.bin'),
+      ]);
+    };
+    const { page, errors } = await openPage(`${url}/updates/${id}`);
+    await page.waitForSelector('#status.live', { timeout: 15_000 });
+    expect(await page.locator('#nothing').isVisible()).toBe(true);
+    // Marks this document: a reload would lose it.
+    await page.evaluate(
+      () => ((window as unknown as { sameDocument: boolean }).sameDocument = true),
+    );
+
+    await publish('1.0.0');
+    await page.waitForFunction(() => document.querySelector('#version')?.textContent === '1.0.0', {
+      timeout: 15_000,
+    });
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.locator('#nothing').isHidden()).toBe(true);
+    expect(await page.getAttribute('#signature .verified', 'data-signer')).toBe(id);
+
+    await page.click('#download');
+    await page.waitForSelector('body[data-state="verified"]', { timeout: 60_000 });
+    await publish('1.0.1');
+    // What the user downloaded stays on screen; the newer release is announced for a reload.
+    await page.waitForSelector('#newer[data-version="1.0.1"]', { timeout: 15_000 });
+    expect(await page.textContent('#newer')).toContain('Version 1.0.1 is out');
+    expect(await page.textContent('#version')).toBe('1.0.0');
+    expect(await page.getAttribute('body', 'data-state')).toBe('verified');
+    expect(
+      await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument),
+    ).toBe(true);
+    expect(await page.locator('#refused').isHidden()).toBe(true);
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
