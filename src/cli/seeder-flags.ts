@@ -27,7 +27,7 @@ export const seederFlags: Record<string, FlagSpec> = {
     value: '<MB/s>',
     default: String(DEFAULTS.bulkUploadLimit / 1e6),
     description:
-      "how fast the seeder uploads release files to peers, in MB/s; kept below the subscribers' own speed, they fetch from each other and the origin sends a few copies",
+      "how fast the seeder uploads release files, in MB/s, to peers and over its web seed together; kept below the subscribers' own speed, they fetch from each other and the origin sends a few copies",
   },
   'data-dir': {
     type: 'string',

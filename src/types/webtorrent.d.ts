@@ -96,8 +96,23 @@ declare module 'webtorrent' {
     off(event: string, listener: (...args: never[]) => void): this;
   }
 
+  /** speed-limiter's ThrottleGroup: one token bucket that every upload stream draws from. */
+  export interface ThrottleGroup {
+    getEnabled(): boolean;
+    /** Bytes per second (the bucket's size too). */
+    getRate(): number;
+    /** The slice a throttled stream takes from the bucket at a time (a tenth of the rate). */
+    getChunksize(): number;
+    readonly bucket: {
+      tryRemoveTokens(count: number): boolean;
+      removeTokens(count: number, callback: (error: Error | null) => void): void;
+    };
+  }
+
   export default class WebTorrent {
     constructor(options?: WebTorrentOptions);
+    /** `up` meters every byte the client uploads; `throttleUpload` sets its rate. */
+    readonly throttleGroups: { readonly up: ThrottleGroup };
     static readonly UTP_SUPPORT: boolean;
     readonly torrents: readonly Torrent[];
     readonly torrentPort: number;

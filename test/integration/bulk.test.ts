@@ -80,7 +80,7 @@ interface Origin {
 }
 
 /** The origin's HTTP face: web seed and tracker on one express app. */
-async function startOrigin(): Promise<Origin> {
+async function startOrigin(pace?: (bytes: number) => Promise<void>): Promise<Origin> {
   const webSeeds = new Map<string, WebSeedTorrent>();
   const served = new Map<string, number>();
   const app = express();
@@ -88,6 +88,7 @@ async function startOrigin(): Promise<Origin> {
     createWebSeedRouter({
       lookup: (infoHash) => webSeeds.get(infoHash),
       onServed: (infoHash, bytes) => served.set(infoHash, (served.get(infoHash) ?? 0) + bytes),
+      ...(pace ? { pace } : {}),
     }),
   );
   const httpServer = app.listen(0, HOST);
@@ -183,6 +184,28 @@ describe('bulk plane', () => {
       expect(origin.served.get(release.infoHash)).toBe(release.length);
       await result.seed.stop();
     }
+  }, 30_000);
+
+  it("paces the web seed from the client's upload limit, so the limit covers both", async () => {
+    const rate = 250_000;
+    const seeder = await client({ uploadLimit: rate });
+    const origin = await startOrigin((bytes) => seeder.uploadBudget(bytes));
+    const release = await makeRelease('2.0.0', { 'big.bin': 1_000_000 });
+    origin.webSeeds.set(release.infoHash, releaseWebSeed(release.root, release));
+    const url = `${webSeedUrl(`${origin.base}/bulk`, release.infoHash)}2.0.0/big.bin`;
+
+    const started = performance.now();
+    const body = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const seconds = (performance.now() - started) / 1000;
+    expect(sha256(body)).toBe(release.files[0]!.sha256);
+    // The bucket starts full (one second's worth); the other 750 kB wait for tokens.
+    expect(seconds).toBeGreaterThanOrEqual((1_000_000 - rate) / rate - 0.2);
+
+    // With the limit off the same file goes at once: the pace was the limit, not the server.
+    seeder.throttleUpload(-1);
+    const unpaced = performance.now();
+    await (await fetch(url)).arrayBuffer();
+    expect((performance.now() - unpaced) / 1000).toBeLessThan(seconds / 2);
   }, 30_000);
 
   it('fetches the metadata from a peer and downloads by info-hash alone', async () => {

@@ -85,6 +85,8 @@ export async function startChannelService(options: ChannelServiceOptions): Promi
           : undefined;
       },
       onServed: (_infoHash, bytes) => (webSeedBytes += bytes),
+      // --upload-limit caps the release bytes the origin sends, to peers and web seed alike.
+      pace: (bytes) => bulk.uploadBudget(bytes),
       logger: log,
     }),
   );

@@ -14,6 +14,7 @@ import { BulkError } from './bulk-error.js';
 import { downloadTorrent, type DownloadOptions, type DownloadResult } from './download.js';
 import { fetchMetadata, type MetadataOptions } from './metadata.js';
 import { destroyTorrent, seedHandle, type SeedHandle } from './seed-handle.js';
+import { takeUploadBudget } from './upload-budget.js';
 
 export interface BulkClientOptions {
   /**
@@ -54,6 +55,11 @@ export interface BulkClient {
   metadata(infoHash: string, options?: MetadataOptions): Promise<Uint8Array>;
   /** Caps the upload of the whole client, bytes per second (-1: unlimited). */
   throttleUpload(rate: number): void;
+  /**
+   * Resolves once `bytes` more may leave under the upload limit: for uploads made outside the
+   * client (the origin's web seed), so that the limit covers them too.
+   */
+  uploadBudget(bytes: number): Promise<void>;
   /** Destroys every torrent and closes every socket; files stay on disk. */
   stop(): Promise<void>;
 }
@@ -124,6 +130,9 @@ export async function startBulkClient(options: BulkClientOptions): Promise<BulkC
     },
     throttleUpload(rate) {
       client.throttleUpload(rate);
+    },
+    uploadBudget(bytes) {
+      return takeUploadBudget(client.throttleGroups.up, bytes);
     },
     stop() {
       stopped ??= new Promise<void>((resolvePromise) => {

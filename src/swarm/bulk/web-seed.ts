@@ -4,7 +4,8 @@
  * torrent has several files and for the bare `<url>` when it has one, so both are answered; a
  * single-file torrent is also served at `<url><name>`. Only files the lookup lists are served, so
  * no URL reaches anything else on disk; `..` and friends are refused before the lookup. Every body
- * byte is reported to `onServed`, because the origin's egress is what the swarm exists to save.
+ * byte is reported to `onServed`, because the origin's egress is what the swarm exists to save,
+ * and can be paced by `pace`, so an upload limit covers the web seed too.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { open } from 'node:fs/promises';
@@ -28,6 +29,8 @@ export interface WebSeedRouterOptions {
   lookup: (infoHash: string) => WebSeedTorrent | undefined;
   /** Called as body bytes are sent. */
   onServed?: (infoHash: string, bytes: number) => void;
+  /** Awaited before each body chunk goes out: the origin's upload limit, shared with its peers. */
+  pace?: (bytes: number) => Promise<void>;
   logger?: Logger;
 }
 
@@ -155,11 +158,12 @@ async function serve(req: Request, res: Response, options: WebSeedRouterOptions)
     }
     streaming = true;
     const { infoHash } = target;
-    const onServed = options.onServed;
+    const { onServed, pace } = options;
     await pipeline(
       handle.createReadStream({ start, end }),
-      async function* count(chunks: AsyncIterable<Buffer>) {
+      async function* paceAndCount(chunks: AsyncIterable<Buffer>) {
         for await (const chunk of chunks) {
+          if (pace) await pace(chunk.length);
           onServed?.(infoHash, chunk.length);
           yield chunk;
         }
