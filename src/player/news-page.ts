@@ -6,11 +6,11 @@
  */
 import type { SignedEnvelope } from '../contracts/channel.js';
 import { channelIdFromPath, fetchChannelInfo, fetchEnvelopeTexts } from './channel-api.js';
+import { followChannel } from './channel-events.js';
 import { h, listRefusal, safeLink, showProblem, timeElement, verifiedMark } from './channel-dom.js';
 import { decodeText, isRefusal, PageTrust, type Verdict } from './channel-verify.js';
 
 const list = document.querySelector<HTMLOListElement>('#news')!;
-const status = document.querySelector<HTMLElement>('#status')!;
 const empty = document.querySelector<HTMLElement>('#empty')!;
 const trustedKey = document.querySelector<HTMLElement>('#trusted-key')!;
 
@@ -87,21 +87,13 @@ function start(channel: string): void {
     }
   };
 
-  const events = new EventSource(`/api/channels/${channel}/events`);
-  events.addEventListener('envelope', (event: MessageEvent<string>) => {
-    if (syncing > 0) held.push(event.data);
-    else ingest([event.data]);
+  followChannel(channel, {
+    onEnvelope: (text) => {
+      if (syncing > 0) held.push(text);
+      else ingest([text]);
+    },
+    onOpen: () => void sync(),
   });
-  events.addEventListener('open', () => {
-    status.textContent = 'live';
-    status.className = 'live';
-    void sync();
-  });
-  events.addEventListener('error', () => {
-    status.textContent = 'reconnecting…';
-    status.className = 'offline';
-  });
-  addEventListener('pagehide', () => events.close());
   void sync();
 }
 

@@ -24,6 +24,7 @@ import {
   verifiedMark,
 } from './channel-dom.js';
 import { decodeText, isRefusal, PageTrust, type Refusal } from './channel-verify.js';
+import { followChannel } from './channel-events.js';
 import { checkReleaseFile } from './release-file-check.js';
 import { browserTrackerUrl, downloadRelease, type DownloadProgress } from './release-download.js';
 
@@ -274,7 +275,6 @@ function releaseView(channel: string, info: ChannelInfo) {
 
 /** Runs `refresh` on every release or rotation the seeder announces, and on every (re)connect. */
 function watchChannel(channel: string, refresh: () => Promise<void>): void {
-  const status = document.querySelector<HTMLElement>('#status')!;
   // One refresh at a time, and one more after it if anything arrived meanwhile.
   let running: Promise<void> | undefined;
   let again = false;
@@ -293,21 +293,13 @@ function watchChannel(channel: string, refresh: () => Promise<void>): void {
         }
       });
   };
-  const events = new EventSource(`/api/channels/${channel}/events`);
-  events.addEventListener('envelope', (event: MessageEvent<string>) => {
-    const decoded = decodeText(event.data);
-    if (!isRefusal(decoded) && decoded.kind !== 'news') kick();
+  followChannel(channel, {
+    onEnvelope: (text) => {
+      const decoded = decodeText(text);
+      if (!isRefusal(decoded) && decoded.kind !== 'news') kick();
+    },
+    onOpen: kick,
   });
-  events.addEventListener('open', () => {
-    status.textContent = 'live';
-    status.className = 'live';
-    kick();
-  });
-  events.addEventListener('error', () => {
-    status.textContent = 'reconnecting…';
-    status.className = 'offline';
-  });
-  addEventListener('pagehide', () => events.close());
 }
 
 async function main(): Promise<void> {
