@@ -193,11 +193,12 @@ interface Shown {
 function releaseView(channel: string, info: ChannelInfo) {
   const trust = new PageTrust(channel);
   let shown: Shown | undefined;
-  // Every refresh fetches the same texts again: each refusal is listed once.
+  // Every refresh fetches the same envelopes again: each refusal is listed once, keyed by its
+  // signature (or, for text that does not decode, by the text).
   const listed = new Set<string>();
-  const refuse = (text: string, refusal: Refusal, what?: string) => {
-    if (listed.has(text)) return;
-    listed.add(text);
+  const refuse = (key: string, refusal: Refusal, what?: string) => {
+    if (listed.has(key)) return;
+    listed.add(key);
     listRefusal(refusal, what);
   };
 
@@ -235,11 +236,15 @@ function releaseView(channel: string, info: ChannelInfo) {
   };
 
   return async function refresh(): Promise<void> {
+    const rotations: SignedEnvelope[] = [];
     for (const text of await fetchEnvelopeTexts(channel, 'rotations')) {
       const decoded = decodeText(text);
-      const verdict = isRefusal(decoded) ? undefined : trust.offer(decoded);
       if (isRefusal(decoded)) refuse(text, decoded);
-      else if (verdict?.status === 'refused') refuse(text, verdict.refusal);
+      else rotations.push(decoded);
+    }
+    // In seq order, whatever order the seeder sent: rollback is judged against what came before.
+    for (const verdict of trust.offerInOrder(rotations)) {
+      if (verdict.status === 'refused') refuse(verdict.envelope.sig, verdict.refusal);
     }
     const text = await fetchReleaseText(channel);
     if (text === undefined) {

@@ -11,14 +11,13 @@ const PAUSED_POLL_MS = 1_000;
 export async function takeUploadBudget(group: ThrottleGroup, bytes: number): Promise<void> {
   let left = bytes;
   while (left > 0 && group.getEnabled()) {
-    const rate = group.getRate();
-    if (rate === 0) {
+    if (group.getRate() === 0) {
       // A zero rate pauses uploads: wait for it to be raised (or the limit switched off).
       await new Promise((resolve) => setTimeout(resolve, PAUSED_POLL_MS));
       continue;
     }
-    // The bucket holds at most one second's worth: take a slice at a time, as WebTorrent does.
-    const slice = Math.min(left, group.getChunksize(), rate);
+    // The bucket holds one second's worth: take a slice (a tenth of it) at a time, as WebTorrent does.
+    const slice = Math.min(left, group.getChunksize());
     if (!group.bucket.tryRemoveTokens(slice)) {
       await new Promise<void>((resolve, reject) =>
         group.bucket.removeTokens(slice, (error) => (error ? reject(error) : resolve())),
