@@ -22,6 +22,7 @@ import type { PlayerStats } from '../src/player/player-stats.js';
 import { launchChromium } from '../test/helpers/chromium.js';
 import { originStats } from '../test/helpers/swarm.js';
 import { percentile, startBenchSeeder } from './bench-kit.js';
+import { watchPageCpu, watchProcessCpu, type PageCpu } from './page-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +51,8 @@ interface PageFigures {
   stalls: number;
   stallSeconds: number;
   played: number;
+  /** Swarmcast only: from page load to joined the tree. */
+  joinMs?: number | null;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,6 +118,7 @@ try {
         stalls: s.stalls,
         stallSeconds: s.stallSeconds,
         played: s.bytesLoaded,
+        joinMs: s.joinMs,
       };
     }
     const s = await page.evaluate(() =>
@@ -145,15 +149,20 @@ try {
     for (const viewers of viewerCounts) {
       for (const mode of MODES) {
         const before = await originStats(origin);
+        const processCpu = await watchProcessCpu(browsers);
         const pages: Page[] = [];
+        const pageCpu: (() => Promise<PageCpu>)[] = [];
         for (let i = 0; i < viewers; i++) {
           const page = await browsers[i % 2]!.newPage();
+          pageCpu.push(await watchPageCpu(page));
           await page.goto(urlFor(mode));
           pages.push(page);
           await sleep(300);
         }
         await sleep(seconds * 1000);
         const results = await Promise.all(pages.map((page) => figures(page, mode)));
+        const cpu = await Promise.all(pageCpu.map((read) => read()));
+        const processes = await processCpu();
         const after = await originStats(origin);
         for (const page of pages) await page.close();
         await sleep(4_000); // let the swarm notice the pages left
@@ -186,6 +195,29 @@ try {
             `${results.reduce((s, r) => s + r.stalls, 0)} / ${results.reduce((s, r) => s + r.stallSeconds, 0).toFixed(1)} s`.padStart(
               12,
             ),
+            percentile(
+              cpu.map((c) => c.taskPercent),
+              0.5,
+            )
+              .toFixed(1)
+              .padStart(8),
+            percentile(
+              cpu.map((c) => c.scriptPercent),
+              0.5,
+            )
+              .toFixed(1)
+              .padStart(8),
+            ((100 * processes.renderers) / viewers).toFixed(1).padStart(9),
+            ((100 * processes.all) / viewers).toFixed(1).padStart(9),
+            mode === 'swarmcast'
+              ? `${percentile(
+                  results.map((r) => r.joinMs ?? Infinity),
+                  0.5,
+                )} / ${percentile(
+                  results.map((r) => r.joinMs ?? Infinity),
+                  0.95,
+                )}`.padStart(12)
+              : '-'.padStart(12),
           ].join('  '),
         );
         console.error(`done: ${mode} x ${viewers}, ${seconds} s`);
@@ -195,7 +227,10 @@ try {
     `bench:p2p  ${new Date().toISOString()}  ${values.bitrate} ${values.resolution}, 1 s segments, origin --max-children 1, 2 Chromium processes, 2-core machine`,
   );
   console.log(
-    'player        seconds  viewers  P2P share    limit  origin MB  played MB  startup ms  latency s  stalls / time',
+    'player        seconds  viewers  P2P share    limit  origin MB  played MB  startup ms  latency s  stalls / time  task %  script %  render %  browser %  join p50/p95 ms',
+  );
+  console.log(
+    'task, script: median page main-thread time (Chromium metrics); render, browser: renderer and all browser processes CPU per page; all % of one core',
   );
   for (const row of rows) console.log(row);
 } finally {

@@ -236,7 +236,9 @@ if (p2p) {
     },
   );
 }
-setInterval(() => renderStats(panel, snapshot()), 500);
+setInterval(() => {
+  if (!document.hidden) renderStats(panel, snapshot());
+}, 500);
 void waitForStream().then(() => {
   showNotice(undefined);
   start();

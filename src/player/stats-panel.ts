@@ -1,4 +1,4 @@
-/** Renders the player's stats as a definition list. */
+/** Renders the player's stats as a definition list, updated in place. */
 import type { PlayerStats } from './player-stats.js';
 
 const seconds = (value: number | null): string => (value === null ? '–' : `${value.toFixed(1)} s`);
@@ -26,13 +26,30 @@ export function renderStats(panel: HTMLElement, stats: PlayerStats): void {
     ['Children', `${swarm.children} / ${swarm.maxChildren}`],
     ['Stalls', `${stats.stalls} (${stats.stallSeconds.toFixed(1)} s)`],
   ];
-  panel.replaceChildren(
-    ...rows.flatMap(([label, value]) => {
-      const dt = document.createElement('dt');
-      dt.textContent = label;
-      const dd = document.createElement('dd');
-      dd.textContent = value;
-      return [dt, dd];
-    }),
-  );
+  const cells = cellsOf(panel, rows);
+  rows.forEach(([, value], index) => {
+    const cell = cells[index]!;
+    // Only changed text is written: a page re-laid out twice a second costs a weak phone.
+    if (cell.textContent !== value) cell.textContent = value;
+  });
+}
+
+/** The panel's value cells, made once; the labels never change. */
+const valueCells = new WeakMap<HTMLElement, HTMLElement[]>();
+
+function cellsOf(panel: HTMLElement, rows: [string, string][]): HTMLElement[] {
+  let cells = valueCells.get(panel);
+  if (cells?.length === rows.length) return cells;
+  cells = [];
+  const fragment = document.createDocumentFragment();
+  for (const [label] of rows) {
+    const dt = document.createElement('dt');
+    dt.textContent = label;
+    const dd = document.createElement('dd');
+    fragment.append(dt, dd);
+    cells.push(dd);
+  }
+  panel.replaceChildren(fragment);
+  valueCells.set(panel, cells);
+  return cells;
 }

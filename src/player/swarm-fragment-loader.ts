@@ -27,6 +27,9 @@ export interface SwarmLoaderHooks {
 
 type HttpLoader = Loader<FragmentLoaderContext>;
 
+/** After falling back to HTTP, how long a late copy from the swarm may still win the race. */
+const HEDGE_MS = 10_000;
+
 export function swarmFragmentLoader(
   hooks: SwarmLoaderHooks,
 ): new (config: HlsConfig) => Loader<FragmentLoaderContext> {
@@ -39,6 +42,7 @@ export function swarmFragmentLoader(
     stats: LoaderStats;
     private readonly http: HttpLoader;
     private readonly controller = new AbortController();
+    private httpOvertaken = false;
 
     constructor(config: HlsConfig) {
       this.http = new DefaultLoader(config);
@@ -60,16 +64,10 @@ export function swarmFragmentLoader(
       const started = performance.now();
       const deadline = hooks.deadlineMs();
       const { signal } = this.controller;
-      void (async () => {
-        const source = await hooks.source(deadline);
-        const left = deadline - (performance.now() - started);
-        return source?.get(ref, left, signal);
-      })().then((bytes) => {
-        if (signal.aborted) return;
-        if (!bytes) {
-          this.viaHttp(context, config, callbacks);
-          return;
-        }
+      let settled = false;
+      const fromSwarm = (bytes: Uint8Array) => {
+        if (settled || signal.aborted) return;
+        settled = true;
         const now = performance.now();
         const stats = this.stats;
         stats.loading = { start: started, first: now, end: now };
@@ -80,18 +78,56 @@ export function swarmFragmentLoader(
         const data = bytes.slice().buffer;
         hooks.onLoaded(bytes.length, 'peers', now - started);
         callbacks.onSuccess({ url: context.url, data }, stats, context, null);
-      });
+      };
+      void (async () => {
+        const source = await hooks.source(deadline);
+        const left = deadline - (performance.now() - started);
+        const bytes = await source?.get(ref, left, signal);
+        if (signal.aborted) return;
+        if (bytes) return fromSwarm(bytes);
+        // Playback first: past the deadline HTTP starts at once, but a copy from the swarm that
+        // arrives while HTTP is still on its way is taken and the HTTP request dropped. A
+        // starved page loses nothing by having tried the swarm.
+        const httpDone = new AbortController();
+        this.viaHttp(context, config, callbacks, () => {
+          settled = true;
+          httpDone.abort();
+        });
+        const late = await source?.get(ref, HEDGE_MS, AbortSignal.any([signal, httpDone.signal]));
+        if (!late || settled || signal.aborted) return;
+        this.httpOvertaken = true;
+        this.http.abort();
+        this.stats.aborted = false;
+        fromSwarm(late);
+      })();
     }
 
     private viaHttp(
       context: FragmentLoaderContext,
       config: LoaderConfiguration,
       callbacks: LoaderCallbacks<FragmentLoaderContext>,
+      /** Told when HTTP has answered, either way. */
+      onDone?: () => void,
     ): void {
       const started = performance.now();
       this.http.load(context, config, {
         ...callbacks,
+        onError: (...args) => {
+          onDone?.();
+          callbacks.onError(...args);
+        },
+        onTimeout: (...args) => {
+          onDone?.();
+          callbacks.onTimeout(...args);
+        },
+        // Dropping HTTP because the swarm's copy won is not an abort hls.js should hear of.
+        onAbort: (...args) => {
+          if (this.httpOvertaken) return;
+          onDone?.();
+          callbacks.onAbort?.(...args);
+        },
         onSuccess: (response, stats, ctx, details) => {
+          onDone?.();
           const data = response.data;
           const bytes = data instanceof ArrayBuffer ? data.byteLength : stats.loaded;
           hooks.onLoaded(bytes, 'http', performance.now() - started);

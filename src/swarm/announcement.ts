@@ -4,7 +4,7 @@
  * fixed binary layout (no canonicalisation questions); the same bytes travel on the wire.
  */
 import { ByteReader, ByteWriter, WireError } from './bytes.js';
-import { ed25519Sign, ed25519Verify } from './crypto.js';
+import { ed25519Sign, ed25519Verify, ed25519VerifyAsync } from './crypto.js';
 
 export type ObjectKind = 'media' | 'init';
 
@@ -73,6 +73,20 @@ export function verifyAnnouncement(a: Announcement, publicKey: Uint8Array): bool
   } catch {
     return false; // a field out of range cannot have been signed
   }
+}
+
+/** The same check, natively in a browser (WebCrypto) instead of in JavaScript. */
+export async function verifyAnnouncementAsync(
+  a: Announcement,
+  publicKey: Uint8Array,
+): Promise<boolean> {
+  let bytes: Uint8Array;
+  try {
+    bytes = signingBytes(a);
+  } catch {
+    return false;
+  }
+  return ed25519VerifyAsync(a.signature, bytes, publicKey);
 }
 
 export function encodeAnnouncement(a: Announcement): Uint8Array {

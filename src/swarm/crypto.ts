@@ -87,3 +87,20 @@ export function ed25519SecretKey(): Uint8Array {
   const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
   return new Uint8Array(pkcs8.subarray(PKCS8_PREFIX.length));
 }
+
+/**
+ * The same checks as promises: the browser build answers these from WebCrypto, natively and off
+ * the main thread, where the synchronous ones would run in JavaScript. Here OpenSSL is as fast
+ * either way.
+ */
+export function sha256Async(bytes: Uint8Array): Promise<Uint8Array> {
+  return Promise.resolve(sha256(bytes));
+}
+
+export function ed25519VerifyAsync(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): Promise<boolean> {
+  return Promise.resolve(ed25519Verify(signature, message, publicKey));
+}

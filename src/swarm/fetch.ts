@@ -78,7 +78,7 @@ export async function fetchObject(
       ) {
         throw new ProtocolViolation('fetch answered with another object');
       }
-      assembler.handle(frame);
+      await assembler.handle(frame);
       if (result) return result;
     }
   } finally {

@@ -5,10 +5,10 @@
  * chunk has arrived and the whole matches the announced length and SHA-256. Anything else is a
  * protocol violation by the sender: the caller disconnects it and does not choose it again.
  */
-import { createSha256, type Sha256 } from './crypto.js';
+import { sha256Async } from './crypto.js';
 import {
   objectKey,
-  verifyAnnouncement,
+  verifyAnnouncementAsync,
   type Announcement,
   type ObjectKind,
 } from './announcement.js';
@@ -47,8 +47,6 @@ interface Pending {
   announcement: Announcement;
   buffer: Uint8Array | undefined;
   received: number;
-  /** Hashed chunk by chunk as they arrive, so the check at the end costs almost nothing. */
-  hash: Sha256 | undefined;
 }
 
 /** More objects in flight from one sender than this is abuse, not streaming. */
@@ -63,8 +61,12 @@ export class ObjectAssembler {
     private readonly hooks: AssemblerHooks,
   ) {}
 
-  /** Handles one frame; throws ProtocolViolation if the sender misbehaved. */
-  handle(frame: Frame): void {
+  /**
+   * Handles one frame; rejects with ProtocolViolation if the sender misbehaved. Checks are
+   * asynchronous (a browser runs them in WebCrypto), so the caller awaits each frame before it
+   * hands over the next: frames of one sender are processed in order.
+   */
+  async handle(frame: Frame): Promise<void> {
     switch (frame.type) {
       case 'announce':
         return this.announce(frame.announcement);
@@ -85,10 +87,10 @@ export class ObjectAssembler {
     return this.pending.size;
   }
 
-  private announce(announcement: Announcement): void {
+  private async announce(announcement: Announcement): Promise<void> {
     if (announcement.streamId !== this.streamId)
       throw new ProtocolViolation('announcement for another stream');
-    if (!verifyAnnouncement(announcement, this.publicKey))
+    if (!(await verifyAnnouncementAsync(announcement, this.publicKey)))
       throw new ProtocolViolation('bad announcement signature', true);
     if (announcement.kind === 'init' && announcement.id !== announcement.initId) {
       throw new ProtocolViolation('init announcement with mismatched ids');
@@ -102,12 +104,16 @@ export class ObjectAssembler {
       announcement,
       buffer: known ? undefined : new Uint8Array(announcement.byteLength),
       received: 0,
-      hash: known ? undefined : createSha256(),
     });
     if (!known) this.hooks.onAnnounce?.(announcement);
   }
 
-  private chunk(kind: ObjectKind, id: number, offset: number, data: Uint8Array): void {
+  private async chunk(
+    kind: ObjectKind,
+    id: number,
+    offset: number,
+    data: Uint8Array,
+  ): Promise<void> {
     const key = objectKey(kind, id);
     const entry = this.pending.get(key);
     if (!entry) throw new ProtocolViolation('chunk for an object that was not announced');
@@ -117,15 +123,15 @@ export class ObjectAssembler {
       throw new ProtocolViolation('more bytes than announced', true);
     }
     entry.buffer?.set(data, offset);
-    entry.hash?.update(data);
     entry.received += data.length;
     if (entry.received < announcement.byteLength) {
       if (entry.buffer) this.hooks.onChunk?.(announcement, offset, data);
       return;
     }
     this.pending.delete(key);
-    if (!entry.buffer || !entry.hash) return;
-    if (!equalBytes(entry.hash.digest(), announcement.sha256)) {
+    if (!entry.buffer) return;
+    // Hashed whole, once: natively in a browser, where hashing chunk by chunk would be JavaScript.
+    if (!equalBytes(await sha256Async(entry.buffer), announcement.sha256)) {
       throw new ProtocolViolation(`${kind} ${id}: bytes do not match the signed SHA-256`, true);
     }
     this.hooks.onVerified({ announcement, bytes: entry.buffer });

@@ -10,7 +10,7 @@ import { FramedStream } from './framed-stream.js';
 import type { TreePosition } from './live-server.js';
 import { short } from './live-server.js';
 import type { Logger } from './logger.js';
-import type { PeerKind } from './messages.js';
+import type { CandidateInfo, PeerKind } from './messages.js';
 import type { SwarmNode } from './node.js';
 import { ObjectAssembler, ProtocolViolation, type AssemblerHooks } from './object-assembler.js';
 import { rankCandidates, type MeasuredCandidate } from './parent-choice.js';
@@ -58,6 +58,12 @@ const ATTACH_TIMEOUT_MS = 5_000;
 /** A parent that sends nothing for this long is taken as gone. */
 const SILENCE_MS = 5_000;
 const FAILED_MEMORY_MS = 3_000;
+/**
+ * A first join measures at most this many candidates reachable only over WebRTC: each is a
+ * handshake signalled through the origin, costing both pages CPU at the moment they can least
+ * spare it (a page that is filling its buffer). The rest are measured by the first refresh.
+ */
+const FIRST_JOIN_WEBRTC_DIALS = 2;
 /** How long the other candidates get once the first has answered a ping. */
 const SETTLE_WINDOW_MS = 150;
 /** How often backups are re-measured while attached (jittered ±25 %); every peer does this, so it is also load on the origin. */
@@ -95,6 +101,7 @@ export class TreeMember {
   private attaching: Promise<void> | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private firstOffer: Candidates | undefined;
+  private everAttached = false;
 
   constructor(private readonly options: TreeMemberOptions) {
     this.firstOffer = options.offer;
@@ -232,12 +239,17 @@ export class TreeMember {
       this.takeFirstOffer() ??
       (await options.coord.join(options.kind, options.maxChildren, exclude, signal));
     const self = options.node.peerId.toString();
+    let webrtcDials = 0;
     const list = [reply.origin, ...reply.candidates]
       .filter(
         (candidate, index, all) => all.findIndex((other) => other.id === candidate.id) === index,
       )
       .filter((candidate) => candidate.id !== self && !this.banned.has(candidate.id))
-      .slice(0, MEASURE_COUNT + 1);
+      .slice(0, MEASURE_COUNT + 1)
+      .filter(
+        (candidate) =>
+          this.everAttached || !webrtcOnly(candidate) || webrtcDials++ < FIRST_JOIN_WEBRTC_DIALS,
+      );
     const measured: MeasuredCandidate[] = [];
     let firstAnswer: () => void = () => undefined;
     const answered = new Promise<void>((resolve) => (firstAnswer = resolve));
@@ -320,6 +332,7 @@ export class TreeMember {
       if (reply.path.includes(node.peerId.toString())) throw new Error('would form a loop');
       const repairMs = this.lostAt === undefined ? undefined : Date.now() - this.lostAt;
       this.lostAt = undefined;
+      this.everAttached = true;
       this.parent = {
         id: candidate.id,
         rttMs: candidate.rttMs,
@@ -363,7 +376,7 @@ export class TreeMember {
           continue;
         }
         if (frame.type === 'chunk') this.options.onReceived(frame.data.length, fromOrigin);
-        assembler.handle(frame);
+        await assembler.handle(frame);
       }
     } catch (error) {
       reason = (error as Error).message;
@@ -383,6 +396,11 @@ export class TreeMember {
     this.options.onParentChanged(undefined, undefined);
     await this.attachSomewhere();
   }
+}
+
+/** A candidate only a WebRTC dial reaches (a browser): the costly kind to measure. */
+function webrtcOnly(candidate: CandidateInfo): boolean {
+  return candidate.addrs.length > 0 && candidate.addrs.every((addr) => addr.includes('/webrtc'));
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

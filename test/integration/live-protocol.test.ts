@@ -77,7 +77,8 @@ describe('live protocol defences', () => {
       },
     });
     const reading = (async () => {
-      while (received.length < 12) assembler.handle(await reader.read(AbortSignal.timeout(10_000)));
+      while (received.length < 12)
+        await assembler.handle(await reader.read(AbortSignal.timeout(10_000)));
     })();
     for (let i = 0; i < 12; i++) {
       publisher.append(1, new Uint8Array(1024 * 1024).fill(i));

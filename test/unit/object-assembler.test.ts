@@ -67,14 +67,16 @@ function setup(held: (kind: ObjectKind, id: number) => boolean = () => false) {
     onAbort: (kind, id) => aborted.push([kind, id]),
     has: held,
   });
-  const feed = (frames: Frame[]) => frames.forEach((frame) => assembler.handle(frame));
+  const feed = async (frames: Frame[]) => {
+    for (const frame of frames) await assembler.handle(frame);
+  };
   return { assembler, feed, announced, forwarded, verified, aborted };
 }
 
 /** The ProtocolViolation `run` throws (failing the test if it throws nothing or something else). */
-function violation(run: () => void): ProtocolViolation {
+async function violation(run: () => Promise<void>): Promise<ProtocolViolation> {
   try {
-    run();
+    await run();
   } catch (error) {
     expect(error).toBeInstanceOf(ProtocolViolation);
     return error as ProtocolViolation;
@@ -83,15 +85,15 @@ function violation(run: () => void): ProtocolViolation {
 }
 
 describe('ObjectAssembler', () => {
-  it('delivers a valid object sent in several chunks, forwarding all but the last at once', () => {
+  it('delivers a valid object sent in several chunks, forwarding all but the last at once', async () => {
     const { feed, announced, forwarded, verified, assembler } = setup();
     const bytes = payload(2500);
-    feed([signed('media', 7, bytes)]);
+    await feed([signed('media', 7, bytes)]);
     expect(announced.map((a) => a.id)).toEqual([7]);
     expect(assembler.inFlight).toBe(1);
 
     const parts = chunks('media', 7, bytes, 1000);
-    feed(parts.slice(0, 2));
+    await feed(parts.slice(0, 2));
     // Cut-through: the first two chunks go downstream before the object is complete.
     expect(forwarded.map(({ offset, data }) => [offset, data.length])).toEqual([
       [0, 1000],
@@ -99,7 +101,7 @@ describe('ObjectAssembler', () => {
     ]);
     expect(verified).toHaveLength(0);
 
-    feed(parts.slice(2));
+    await feed(parts.slice(2));
     // The last chunk is not forwarded as a chunk: it only counts with the verified whole.
     expect(forwarded).toHaveLength(2);
     expect(verified).toHaveLength(1);
@@ -108,24 +110,26 @@ describe('ObjectAssembler', () => {
     expect(assembler.inFlight).toBe(0);
   });
 
-  it('delivers an init segment and a single-chunk object', () => {
+  it('delivers an init segment and a single-chunk object', async () => {
     const { feed, forwarded, verified } = setup();
     const init = payload(300, 1);
-    feed([signed('init', 2, init), ...chunks('init', 2, init, 1000)]);
+    await feed([signed('init', 2, init), ...chunks('init', 2, init, 1000)]);
     expect(forwarded).toHaveLength(0);
     expect(verified.map((v) => [v.announcement.kind, v.announcement.id])).toEqual([['init', 2]]);
   });
 
-  it('refuses an announcement signed by another key', () => {
+  it('refuses an announcement signed by another key', async () => {
     const { assembler, announced } = setup();
     const bytes = payload(100);
-    const error = violation(() => assembler.handle(signed('media', 1, bytes, stranger.secretKey)));
+    const error = await violation(() =>
+      assembler.handle(signed('media', 1, bytes, stranger.secretKey)),
+    );
     expect(error.message).toMatch(/signature/);
     expect(announced).toHaveLength(0);
     expect(assembler.inFlight).toBe(0);
   });
 
-  it('refuses an announcement with any field changed after signing', () => {
+  it('refuses an announcement with any field changed after signing', async () => {
     const bytes = payload(100);
     const good = signAnnouncement(unsigned('media', 1, bytes), key.secretKey);
     const forgeries: Announcement[] = [
@@ -138,72 +142,92 @@ describe('ObjectAssembler', () => {
     ];
     for (const forged of forgeries) {
       const { assembler, announced } = setup();
-      violation(() => assembler.handle(announce(forged)));
+      await violation(() => assembler.handle(announce(forged)));
       expect(announced).toHaveLength(0);
     }
   });
 
-  it('refuses an announcement for another stream, even when properly signed', () => {
+  it('refuses an announcement for another stream, even when properly signed', async () => {
     const { assembler } = setup();
     const other = signAnnouncement(
       { ...unsigned('media', 1, payload(10)), streamId: 'other' },
       key.secretKey,
     );
-    expect(violation(() => assembler.handle(announce(other))).message).toMatch(/another stream/);
+    expect((await violation(() => assembler.handle(announce(other)))).message).toMatch(
+      /another stream/,
+    );
   });
 
-  it('refuses an init announcement whose id and init id differ', () => {
+  it('refuses an init announcement whose id and init id differ', async () => {
     const { assembler } = setup();
     const mismatched = signAnnouncement(
       { ...unsigned('init', 3, payload(10)), initId: 2 },
       key.secretKey,
     );
-    violation(() => assembler.handle(announce(mismatched)));
+    await violation(() => assembler.handle(announce(mismatched)));
   });
 
-  it('refuses a chunk for an object that was not announced', () => {
+  it('refuses a chunk for an object that was not announced', async () => {
     const { assembler, feed } = setup();
-    violation(() =>
-      assembler.handle({ type: 'chunk', kind: 'media', id: 1, offset: 0, data: payload(10) }),
+    await violation(() =>
+      assembler.handle({
+        type: 'chunk',
+        kind: 'media',
+        id: 1,
+        offset: 0,
+        data: payload(10),
+      }),
     );
     // The same id of the other kind is a different object.
-    feed([signed('media', 1, payload(10))]);
-    violation(() =>
-      assembler.handle({ type: 'chunk', kind: 'init', id: 1, offset: 0, data: payload(10) }),
+    await feed([signed('media', 1, payload(10))]);
+    await violation(() =>
+      assembler.handle({
+        type: 'chunk',
+        kind: 'init',
+        id: 1,
+        offset: 0,
+        data: payload(10),
+      }),
     );
   });
 
-  it('refuses the same object announced twice while in flight', () => {
+  it('refuses the same object announced twice while in flight', async () => {
     const { assembler, feed } = setup();
-    feed([signed('media', 1, payload(10))]);
-    violation(() => assembler.handle(signed('media', 1, payload(10))));
+    await feed([signed('media', 1, payload(10))]);
+    await violation(() => assembler.handle(signed('media', 1, payload(10))));
   });
 
-  it('refuses chunks out of order: a gap or a repeated offset', () => {
+  it('refuses chunks out of order: a gap or a repeated offset', async () => {
     const bytes = payload(300);
     const [first, second] = chunks('media', 1, bytes, 100);
     {
       const { assembler, feed } = setup();
-      feed([signed('media', 1, bytes)]);
-      expect(violation(() => assembler.handle(second!)).message).toMatch(/order/);
+      await feed([signed('media', 1, bytes)]);
+      expect((await violation(() => assembler.handle(second!))).message).toMatch(/order/);
     }
     {
       const { assembler, feed } = setup();
-      feed([signed('media', 1, bytes), first!]);
-      violation(() => assembler.handle(first!));
+      await feed([signed('media', 1, bytes), first!]);
+      await violation(() => assembler.handle(first!));
     }
   });
 
-  it('refuses more bytes than announced, within a chunk or after the object is complete', () => {
+  it('refuses more bytes than announced, within a chunk or after the object is complete', async () => {
     const bytes = payload(100);
     {
       const { assembler, feed, verified } = setup();
-      feed([
+      await feed([
         signed('media', 1, bytes),
         { type: 'chunk', kind: 'media', id: 1, offset: 0, data: payload(60) },
       ]);
-      const error = violation(() =>
-        assembler.handle({ type: 'chunk', kind: 'media', id: 1, offset: 60, data: payload(41) }),
+      const error = await violation(() =>
+        assembler.handle({
+          type: 'chunk',
+          kind: 'media',
+          id: 1,
+          offset: 60,
+          data: payload(41),
+        }),
       );
       expect(error.corrupt).toBe(true);
       expect(verified).toHaveLength(0);
@@ -211,77 +235,83 @@ describe('ObjectAssembler', () => {
     {
       // A sender that keeps streaming after the announced end gets no further than one chunk.
       const { assembler, feed, verified } = setup();
-      feed([signed('media', 1, bytes), ...chunks('media', 1, bytes, 50)]);
+      await feed([signed('media', 1, bytes), ...chunks('media', 1, bytes, 50)]);
       expect(verified).toHaveLength(1);
-      violation(() =>
-        assembler.handle({ type: 'chunk', kind: 'media', id: 1, offset: 100, data: payload(50) }),
+      await violation(() =>
+        assembler.handle({
+          type: 'chunk',
+          kind: 'media',
+          id: 1,
+          offset: 100,
+          data: payload(50),
+        }),
       );
     }
   });
 
-  it('refuses bytes that do not match the signed SHA-256 and delivers nothing', () => {
+  it('refuses bytes that do not match the signed SHA-256 and delivers nothing', async () => {
     const { assembler, feed, verified } = setup();
     const bytes = payload(250);
     const tampered = bytes.slice();
     tampered[200] = tampered[200]! ^ 1;
     const parts = chunks('media', 1, tampered, 100);
-    feed([signed('media', 1, bytes), ...parts.slice(0, -1)]);
-    const error = violation(() => assembler.handle(parts.at(-1)!));
+    await feed([signed('media', 1, bytes), ...parts.slice(0, -1)]);
+    const error = await violation(() => assembler.handle(parts.at(-1)!));
     expect(error.corrupt).toBe(true);
     expect(verified).toHaveLength(0);
     expect(assembler.inFlight).toBe(0);
   });
 
-  it('drops a pending object on abort and reports it; the object can then be sent again', () => {
+  it('drops a pending object on abort and reports it; the object can then be sent again', async () => {
     const { assembler, feed, aborted, verified } = setup();
     const bytes = payload(300);
     const parts = chunks('media', 4, bytes, 100);
-    feed([signed('media', 4, bytes), parts[0]!, { type: 'abort', kind: 'media', id: 4 }]);
+    await feed([signed('media', 4, bytes), parts[0]!, { type: 'abort', kind: 'media', id: 4 }]);
     expect(aborted).toEqual([['media', 4]]);
     expect(assembler.inFlight).toBe(0);
-    violation(() => assembler.handle(parts[1]!));
+    await violation(() => assembler.handle(parts[1]!));
 
-    feed([signed('media', 4, bytes), ...parts]);
+    await feed([signed('media', 4, bytes), ...parts]);
     expect(verified.map((v) => v.announcement.id)).toEqual([4]);
   });
 
-  it('ignores an abort for an object that is not in flight', () => {
+  it('ignores an abort for an object that is not in flight', async () => {
     const { assembler, aborted } = setup();
-    assembler.handle({ type: 'abort', kind: 'init', id: 9 });
+    await assembler.handle({ type: 'abort', kind: 'init', id: 9 });
     expect(aborted).toHaveLength(0);
   });
 
-  it('refuses a fifth object in flight, and takes a new one once one completes', () => {
+  it('refuses a fifth object in flight, and takes a new one once one completes', async () => {
     const { assembler, feed } = setup();
     const bytes = payload(20);
-    feed([1, 2, 3, 4].map((id) => signed('media', id, bytes)));
+    await feed([1, 2, 3, 4].map((id) => signed('media', id, bytes)));
     expect(assembler.inFlight).toBe(4);
-    expect(violation(() => assembler.handle(signed('media', 5, bytes))).message).toMatch(
+    expect((await violation(() => assembler.handle(signed('media', 5, bytes)))).message).toMatch(
       /too many/,
     );
 
-    feed(chunks('media', 1, bytes, 20));
-    feed([signed('media', 5, bytes)]);
+    await feed(chunks('media', 1, bytes, 20));
+    await feed([signed('media', 5, bytes)]);
     expect(assembler.inFlight).toBe(4);
   });
 
-  it('reads an object it already holds without announcing, forwarding or delivering it again', () => {
+  it('reads an object it already holds without announcing, forwarding or delivering it again', async () => {
     const { assembler, feed, announced, forwarded, verified } = setup(
       (kind, id) => kind === 'media' && id === 3,
     );
     const bytes = payload(250);
-    feed([signed('media', 3, bytes), ...chunks('media', 3, bytes, 100)]);
+    await feed([signed('media', 3, bytes), ...chunks('media', 3, bytes, 100)]);
     expect(announced).toHaveLength(0);
     expect(forwarded).toHaveLength(0);
     expect(verified).toHaveLength(0);
     expect(assembler.inFlight).toBe(0);
     // Still read under the same rules: its chunks must stay in order.
-    feed([signed('media', 3, bytes)]);
-    violation(() => assembler.handle(chunks('media', 3, bytes, 100)[1]!));
+    await feed([signed('media', 3, bytes)]);
+    await violation(() => assembler.handle(chunks('media', 3, bytes, 100)[1]!));
   });
 
-  it('refuses control messages on a data stream', () => {
+  it('refuses control messages on a data stream', async () => {
     const { assembler } = setup();
-    violation(() => assembler.handle({ type: 'control', message: { t: 'ok' } }));
+    await violation(() => assembler.handle({ type: 'control', message: { t: 'ok' } }));
   });
 });
