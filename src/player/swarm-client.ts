@@ -21,5 +21,6 @@ export function startBrowserPeer(
     heldElsewhere: heldByPlayer,
     listen: BROWSER_LISTEN,
     log: consoleLog,
+    rtcLinks: true,
   });
 }

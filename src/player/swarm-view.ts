@@ -23,9 +23,11 @@ export function swarmView(peer: SwarmPeer | undefined, maxChildren: number): Swa
   const parent = peer.parent();
   const connections = peer.node.getConnections();
   // The connection that carries the live stream (there may also be a relayed one to the same peer).
-  const parentConnection = parent
-    ? connections.find((c) => c.streams.includes(parent.framed.stream))
-    : undefined;
+  const parentConnection =
+    parent?.transport === 'libp2p'
+      ? connections.find((c) => (c.streams as unknown[]).includes(parent.framed.stream))
+      : undefined;
+  const links = peer.links();
   return {
     joined: true,
     peerId: peer.id,
@@ -34,9 +36,14 @@ export function swarmView(peer: SwarmPeer | undefined, maxChildren: number): Swa
     rttMs: parent?.rttMs ?? null,
     children: report.children,
     maxChildren,
-    connections: connections.length,
-    webrtcConnections: connections.filter((c) => transportOf(c) === 'webrtc').length,
-    parentTransport: parentConnection ? transportOf(parentConnection) : null,
+    connections: connections.length + links,
+    webrtcConnections: connections.filter((c) => transportOf(c) === 'webrtc').length + links,
+    parentTransport:
+      parent?.transport === 'webrtc'
+        ? 'webrtc'
+        : parentConnection
+          ? transportOf(parentConnection)
+          : null,
     bytesUploaded: report.bytesUploaded,
   };
 }

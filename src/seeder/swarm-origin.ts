@@ -15,6 +15,7 @@ import { PROTOCOL } from '../swarm/protocol.js';
 import type { SegmentStore } from '../swarm/segment-store.js';
 import type { Offer, SwarmInfo } from '../swarm/swarm-info.js';
 import type { PeerStats } from '../contracts/stats.js';
+import { startSignalRelay } from './signal-relay.js';
 import { TreeView, type TreeShape } from './tree-view.js';
 
 export interface SwarmOriginOptions {
@@ -59,6 +60,7 @@ export async function startSwarmOrigin(options: SwarmOriginOptions): Promise<Swa
   });
   await live.start();
   const stopFetch = await serveFetch(node, options.store, options.onSwarmBytes);
+  const stopSignals = await startSignalRelay(node, log);
 
   const addrs = () => node.getMultiaddrs().map(String);
   const offer = (joiner: string, exclude: string[]): Offer => ({
@@ -158,6 +160,7 @@ export async function startSwarmOrigin(options: SwarmOriginOptions): Promise<Swa
       node.removeEventListener('peer:disconnect', onDisconnect);
       await live.stop();
       await stopFetch().catch(() => undefined);
+      await stopSignals().catch(() => undefined);
       await node.unhandle(PROTOCOL.coord).catch(() => undefined);
       await node.stop();
     },

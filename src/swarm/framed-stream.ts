@@ -1,8 +1,8 @@
 /**
- * Frames over a libp2p stream: `send` respects back-pressure (the caller sees how much is
+ * Frames over a byte stream (a libp2p stream, or a page-to-page data channel): `send` respects back-pressure (the caller sees how much is
  * queued), `read` returns the next frame or fails on malformed bytes, time-out or close.
  */
-import type { Stream } from '@libp2p/interface';
+import type { ByteStream } from './byte-stream.js';
 import { WireError } from './bytes.js';
 import { FrameDecoder, encodeFrame, type Frame } from './frames.js';
 
@@ -19,7 +19,7 @@ export class FramedStream {
   /** Rewrites outgoing frames: fault injection for tests of misbehaving peers, never set otherwise. */
   outgoing: ((frame: Frame) => Frame) | undefined;
 
-  constructor(readonly stream: Stream) {
+  constructor(readonly stream: ByteStream) {
     this.source = stream[Symbol.asyncIterator]() as AsyncIterator<
       Uint8Array | { subarray(): Uint8Array }
     >;

@@ -5,7 +5,8 @@
  * been verified here, so an honest peer never completes a corrupt object for its children. A child
  * whose send queue grows past the limit is dropped rather than allowed to slow its siblings.
  */
-import type { Connection, PeerId, Stream } from '@libp2p/interface';
+import type { Connection, Stream } from '@libp2p/interface';
+import type { ByteStream } from './byte-stream.js';
 import { objectKey, type Announcement, type ObjectKind } from './announcement.js';
 import { FramedStream } from './framed-stream.js';
 import type { Frame } from './frames.js';
@@ -178,10 +179,17 @@ export class LiveServer {
     remember(child.sent, key);
   }
 
-  private async onAttach(stream: Stream, connection: Connection): Promise<void> {
+  private onAttach(stream: Stream, connection: Connection): Promise<void> {
+    return this.acceptChild(stream, connection.remotePeer.toString());
+  }
+
+  /**
+   * Serves a child on a stream it opened (libp2p), or on a page-to-page WebRTC link whose caller
+   * the origin named: reads its attach request, then pushes until it goes.
+   */
+  async acceptChild(stream: ByteStream, childId: string): Promise<void> {
     const framed = new FramedStream(stream);
     framed.outgoing = this.options.tamper;
-    const childId = connection.remotePeer.toString();
     let request: ControlMessage;
     try {
       const frame = await framed.read(AbortSignal.timeout(5_000));
@@ -194,7 +202,7 @@ export class LiveServer {
       return;
     }
     if (request.t !== 'attach') return;
-    const reason = this.refusal(request.stream, childId, connection.remotePeer);
+    const reason = this.refusal(request.stream, childId);
     if (reason) {
       framed.send({ type: 'control', message: { t: 'reject', reason } });
       await framed.close();
@@ -232,12 +240,12 @@ export class LiveServer {
   private refusal(
     stream: string,
     childId: string,
-    peer: PeerId,
   ): 'full' | 'loop' | 'unknown-stream' | 'refused' | undefined {
     if (stream !== this.options.streamId) return 'unknown-stream';
     const position = this.options.position();
     if (!position) return 'refused';
-    if (position.path.includes(childId) || peer.equals(this.options.node.peerId)) return 'loop';
+    if (position.path.includes(childId) || childId === this.options.node.peerId.toString())
+      return 'loop';
     if (!this.children.has(childId) && this.children.size >= this.options.maxChildren())
       return 'full';
     return undefined;

@@ -51,6 +51,13 @@ export type ControlMessage =
       candidates: CandidateInfo[];
     }
   | { t: 'report'; stream: string; report: PeerReport }
+  /**
+   * WebRTC signalling through the origin, one offer and one answer (ICE candidates inside the
+   * SDP). `peer` is the callee when a page sends the offer, and the caller when the origin passes
+   * it on: the origin vouches for who is calling.
+   */
+  | { t: 'rtc-offer'; peer: string; sdp: string }
+  | { t: 'rtc-answer'; sdp: string }
   | { t: 'ok' }
   | { t: 'error'; message: string };
 
@@ -203,6 +210,10 @@ export function parseControlValue(value: unknown): ControlMessage {
     }
     case 'report':
       return { t: 'report', stream: str(o, 'stream', 64), report: report(o.report) };
+    case 'rtc-offer':
+      return { t: 'rtc-offer', peer: str(o, 'peer', 128), sdp: str(o, 'sdp', LIMITS.sdpChars) };
+    case 'rtc-answer':
+      return { t: 'rtc-answer', sdp: str(o, 'sdp', LIMITS.sdpChars) };
     case 'ok':
       return { t: 'ok' };
     case 'error':

@@ -17,6 +17,7 @@ import { toInitSegment, toLiveSegment, type VerifiedObject } from './object-asse
 import { PeerCounters } from './peer-stats.js';
 import { SegmentStore } from './segment-store.js';
 import { fetchSwarmInfo, type SwarmInfo } from './swarm-info.js';
+import { RtcLinks } from './rtc/rtc-links.js';
 import { TreeMember, type ParentLink } from './tree-member.js';
 
 export interface SwarmPeerOptions {
@@ -37,6 +38,11 @@ export interface SwarmPeerOptions {
   onParentChanged?: (parent: ParentLink | undefined, repairMs: number | undefined) => void;
   /** Fault injection for tests: rewrites every frame this peer sends to its children. */
   tamper?: (frame: Frame) => Frame;
+  /**
+   * Pages: reach other pages over direct WebRTC links signalled through the origin
+   * (`rtc/rtc-links.ts`) instead of libp2p's circuit-relay route. Needs RTCPeerConnection.
+   */
+  rtcLinks?: boolean;
 }
 
 export interface SwarmPeer {
@@ -45,6 +51,8 @@ export interface SwarmPeer {
   readonly store: SegmentStore;
   readonly info: SwarmInfo;
   parent(): ParentLink | undefined;
+  /** Page-to-page WebRTC links open or opening (0 where rtcLinks is off). */
+  links(): number;
   report(): PeerReport;
   stop(): Promise<void>;
 }
@@ -103,6 +111,15 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
     ...(options.tamper ? { tamper: options.tamper } : {}),
   });
 
+  const links = options.rtcLinks
+    ? new RtcLinks({
+        node,
+        originId: info.peerId,
+        log,
+        onIncoming: (link) => void live.acceptChild(link.stream, link.peerId),
+      })
+    : undefined;
+
   /** `fromOrigin` is undefined for objects pushed down the tree (counted per chunk already). */
   const deliver = (object: VerifiedObject, fromOrigin: boolean | undefined) => {
     if (object.announcement.kind === 'init') {
@@ -143,9 +160,11 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
     log,
     sources: () => {
       const parentId = member.current?.id;
-      const peers = [
-        ...new Set([...(parentId ? [parentId] : []), ...(member.neighbours() ?? [])]),
-      ].filter((peerId) => peerId !== info.peerId);
+      const peers = [...new Set([...(parentId ? [parentId] : []), ...(member.neighbours() ?? [])])]
+        .filter((peerId) => peerId !== info.peerId)
+        // A page asks only peers it has a libp2p connection to (relays): reaching another page
+        // through libp2p would be a whole WebRTC handshake for one segment.
+        .filter((peerId) => !links || connectedTo(peerId));
       return [
         ...peers.slice(0, 4).map((peerId) => peerSource(peerId, `peer ${short(peerId)}`)),
         {
@@ -173,6 +192,9 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
     maxChildren: options.maxChildren,
     log,
     ...(info.offer ? { offer: info.offer } : {}),
+    ...(links
+      ? { dialLink: (peerId: string, signal: AbortSignal) => links.dial(peerId, signal) }
+      : {}),
     // Once the store holds segments, a new parent fills it from there: children need them.
     lastSequence: () => store.lastSequence ?? options.heldElsewhere?.() ?? null,
     hooks: {
@@ -217,6 +239,14 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
     };
   };
 
+  function connectedTo(peerId: string): boolean {
+    try {
+      return node.getConnections(peerIdFromString(peerId)).some((c) => !c.limits);
+    } catch {
+      return false;
+    }
+  }
+
   const stopController = new AbortController();
   let reporting = false;
   const sendReport = async () => {
@@ -239,6 +269,7 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
 
   const stopFetch = await serveFetch(node, store, (bytes) => (counters.bytesUploaded += bytes));
   await live.start();
+  await links?.start();
   gaps.start();
   try {
     await member.start();
@@ -254,12 +285,14 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
     store,
     info,
     parent: () => member.current,
+    links: () => links?.size ?? 0,
     report,
     async stop() {
       stopController.abort();
       clearInterval(reportTimer);
       gaps.stop();
       member.stop();
+      await links?.stop();
       await live.stop();
       await stopFetch().catch(() => undefined);
       await node.stop();

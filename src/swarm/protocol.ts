@@ -7,6 +7,8 @@ export const PROTOCOL = {
   fetch: '/swarmcast/fetch/1.0.0',
   /** Peer → origin: join (candidate parents) and periodic stats reports. */
   coord: '/swarmcast/coord/1.0.0',
+  /** Page → origin → page: one WebRTC offer and its answer, over connections both already have. */
+  signal: '/swarmcast/signal/1.0.0',
 } as const;
 
 export const LIMITS = {
@@ -19,6 +21,8 @@ export const LIMITS = {
   maxCandidates: 16,
   maxAddrs: 16,
   maxAddrLength: 512,
+  /** A session description with its ICE candidates (a browser's is 1–3 KB). */
+  sdpChars: 12 * 1024,
 } as const;
 
 /** A frame's type byte. */

@@ -15,6 +15,7 @@ import type { SwarmNode } from './node.js';
 import { ObjectAssembler, ProtocolViolation, type AssemblerHooks } from './object-assembler.js';
 import { rankCandidates, type MeasuredCandidate } from './parent-choice.js';
 import { PROTOCOL } from './protocol.js';
+import { LinkPool, type LinkDial } from './rtc/link-pool.js';
 
 export interface ParentLink {
   id: string;
@@ -25,6 +26,8 @@ export interface ParentLink {
   attachedAt: number;
   /** The newest sequence the parent held when it accepted us: anything up to it is backfill. */
   backfillUntil: number;
+  /** `webrtc`: a page-to-page link signalled through the origin; `libp2p`: a libp2p stream. */
+  transport: 'webrtc' | 'libp2p';
 }
 
 export interface TreeMemberOptions {
@@ -38,6 +41,11 @@ export interface TreeMemberOptions {
   log: Logger;
   /** Where objects from the parent go (verification happens in the assembler). */
   hooks: AssemblerHooks;
+  /**
+   * Pages: opens a direct WebRTC link to another page (signalled through the origin). Candidates
+   * only WebRTC reaches are then measured and attached over such links, not through libp2p.
+   */
+  dialLink?: LinkDial;
   /** Candidates the origin already offered (with `/api/swarm`): the first join starts there. */
   offer?: Candidates;
   /** The newest sequence held, so a new parent can send what was missed. */
@@ -64,6 +72,8 @@ const FAILED_MEMORY_MS = 3_000;
  * spare it (a page that is filling its buffer). The rest are measured by the first refresh.
  */
 const FIRST_JOIN_WEBRTC_DIALS = 2;
+/** A page-to-page RTT assumed before any link was measured (a LAN or a metro path). */
+const ESTIMATED_LINK_RTT_MS = 50;
 /** How long the other candidates get once the first has answered a ping. */
 const SETTLE_WINDOW_MS = 150;
 /** How often backups are re-measured while attached (jittered ±25 %); every peer does this, so it is also load on the origin. */
@@ -102,9 +112,11 @@ export class TreeMember {
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private firstOffer: Candidates | undefined;
   private everAttached = false;
+  private readonly links: LinkPool | undefined;
 
   constructor(private readonly options: TreeMemberOptions) {
     this.firstOffer = options.offer;
+    this.links = options.dialLink ? new LinkPool(options.dialLink) : undefined;
   }
 
   /** Resolves once attached for the first time. */
@@ -115,6 +127,7 @@ export class TreeMember {
   stop(): void {
     clearTimeout(this.refreshTimer);
     this.controller.abort();
+    this.links?.close();
     this.parent?.framed.abort(new Error('stopping'));
     this.parent = undefined;
   }
@@ -255,7 +268,9 @@ export class TreeMember {
     const answered = new Promise<void>((resolve) => (firstAnswer = resolve));
     const all = Promise.all(
       list.map(async (candidate) => {
-        const rttMs = await this.rtt(candidate.addrs, pings);
+        const rttMs = this.overLink(candidate)
+          ? await this.linkRtt(candidate.id, signal)
+          : await this.rtt(candidate.addrs, pings);
         measured.push({ ...candidate, rttMs });
         if (Number.isFinite(rttMs) && candidate.freeSlots > 0) firstAnswer();
       }),
@@ -278,6 +293,26 @@ export class TreeMember {
       });
     }
     return ranked;
+  }
+
+  /** Whether this candidate is reached over a page-to-page link rather than libp2p. */
+  private overLink(candidate: CandidateInfo): boolean {
+    return this.links !== undefined && webrtcOnly(candidate);
+  }
+
+  /**
+   * A first join opens the link (kept for the attach) and takes the pair's RTT. Later
+   * measurements (backups, repairs) would cost a handshake per candidate every refresh, so they
+   * estimate instead: the current parent's RTT, with depth left to decide between pages.
+   */
+  private async linkRtt(peerId: string, signal: AbortSignal): Promise<number> {
+    if (this.everAttached) return this.parent?.rttMs ?? ESTIMATED_LINK_RTT_MS;
+    try {
+      return (await this.links!.open(peerId, signal)).rttMs;
+    } catch (error) {
+      this.options.log.debug(`no link to ${short(peerId)}: ${(error as Error).message}`);
+      return Infinity;
+    }
   }
 
   /** The best of `pings` pings, so one scheduling hiccup does not decide the tree. */
@@ -308,11 +343,15 @@ export class TreeMember {
       this.controller.signal,
       AbortSignal.timeout(ATTACH_TIMEOUT_MS),
     ]);
-    const stream = await node.dialProtocol(
-      candidate.addrs.map((addr) => multiaddr(addr)),
-      PROTOCOL.live,
-      { signal },
-    );
+    const transport = this.overLink(candidate) ? 'webrtc' : 'libp2p';
+    const stream =
+      transport === 'webrtc'
+        ? (await this.links!.take(candidate.id, signal)).stream
+        : await node.dialProtocol(
+            candidate.addrs.map((addr) => multiaddr(addr)),
+            PROTOCOL.live,
+            { signal },
+          );
     const framed = new FramedStream(stream);
     try {
       framed.send({
@@ -341,6 +380,7 @@ export class TreeMember {
         path: reply.path,
         attachedAt: Date.now(),
         backfillUntil: reply.have?.[1] ?? -1,
+        transport,
       };
       this.options.onParentChanged(this.parent, repairMs);
       void this.receive(this.parent);

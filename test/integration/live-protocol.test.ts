@@ -11,6 +11,7 @@ import { FramedStream } from '../../src/swarm/framed-stream.js';
 import { LiveServer } from '../../src/swarm/live-server.js';
 import { silentLogger } from '../../src/swarm/logger.js';
 import { createSwarmNode, type SwarmNode } from '../../src/swarm/node.js';
+import type { Stream } from '@libp2p/interface';
 import { ObjectAssembler } from '../../src/swarm/object-assembler.js';
 import { PROTOCOL } from '../../src/swarm/protocol.js';
 import { SegmentStore } from '../../src/swarm/segment-store.js';
@@ -66,7 +67,7 @@ describe('live protocol defences', () => {
     const { origin, publisher, server } = await originWithServer(2 * 1024 * 1024);
     const reader = await attach(await node(), origin);
     const stalled = await attach(await node(), origin);
-    stalled.stream.pause(); // never reads again
+    (stalled.stream as Stream).pause(); // never reads again
     expect(server.childCount).toBe(2);
 
     const received: number[] = [];
