@@ -15,6 +15,7 @@
  * The tokens are styled by `web/peer-text.css` (a page that shows peer text links it): a token
  * then looks unlike typed text such as a literal "⟨RLO⟩".
  */
+import { codePointLabel } from './char-labels.js';
 import { hiddenCharToken, splitHiddenChars, type HiddenChar } from './hidden-chars.js';
 
 export interface PeerTextOptions {
@@ -30,7 +31,7 @@ export function hiddenCharElement(hidden: HiddenChar): HTMLElement {
   token.className = 'hidden-char';
   // Its own isolate, left to right: "⟨RLO⟩" reads the same inside right-to-left text.
   token.dir = 'ltr';
-  token.dataset.codePoint = hidden.description.split(' ')[0]!;
+  token.dataset.codePoint = codePointLabel(hidden.codePoint);
   token.title = `${hidden.description}: an invisible character, shown here instead of applied`;
   token.textContent = hiddenCharToken(hidden);
   return token;
