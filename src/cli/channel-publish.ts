@@ -10,7 +10,8 @@ import { UsageError } from '../errors.js';
 import { createReleaseTorrent } from '../swarm/bulk/release-torrent.js';
 import { signBep44Head } from '../swarm/channel/bep44-signature.js';
 import { encodeEnvelope, signEnvelope } from '../swarm/channel/envelope.js';
-import { versionProblem } from '../swarm/channel/release-paths.js';
+import { pathProblem, versionProblem } from '../swarm/channel/release-paths.js';
+import { terminalText } from '../swarm/text/terminal-text.js';
 import { bytesToHex } from '../swarm/hex.js';
 import type { ReleaseFile } from '../contracts/channel.js';
 import { parseOrHelp, type CommandSpec } from './args.js';
@@ -67,6 +68,15 @@ export async function runChannelPublish(argv: string[]): Promise<number> {
   const paths = Array.isArray(f.file) ? f.file.map((p) => resolve(p)) : [];
   if (paths.length === 0) throw new UsageError('give at least one --file');
   const names = paths.map((p) => basename(p));
+  // The same check every subscriber and page applies on receipt, but said before any hashing
+  // or upload, naming the --file, and printed escaped: the name itself may hold the control.
+  for (const [index, fileName] of names.entries()) {
+    const problem = pathProblem(fileName);
+    if (problem)
+      throw new UsageError(
+        `--file ${terminalText(paths[index]!)}: the name "${terminalText(fileName)}" ${problem}`,
+      );
+  }
   if (new Set(names).size !== names.length)
     throw new UsageError('two --file arguments have the same base name');
   for (const path of paths) {
@@ -76,7 +86,7 @@ export async function runChannelPublish(argv: string[]): Promise<number> {
     } catch {
       ok = false;
     }
-    if (!ok) throw new UsageError(`--file ${path}: no such file`);
+    if (!ok) throw new UsageError(`--file ${terminalText(path)}: no such file`);
   }
   const expiresMs = durationMs('expires', String(f.expires));
   const key = channelKey(f);

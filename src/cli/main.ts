@@ -1,5 +1,6 @@
 /** The `swarmcast` command: dispatches to sub-commands and turns errors into one clear line. */
 import { RuntimeError, UsageError } from '../errors.js';
+import { terminalText } from '../swarm/text/terminal-text.js';
 import { runBroadcast } from './broadcast.js';
 import { runChannel } from './channel.js';
 import { runKeygen } from './keygen.js';
@@ -74,13 +75,23 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportError(error: unknown, verbose: boolean): number {
+  // A message can quote what a peer sent (a refused envelope, a file name): printed escaped, on
+  // one line. A stack trace keeps its own line breaks.
+  const say = (message: string) => process.stderr.write(`swarmcast: ${terminalText(message)}\n`);
+  const stack = (trace: string) =>
+    process.stderr.write(
+      `${trace
+        .split('\n')
+        .map((line) => terminalText(line))
+        .join('\n')}\n`,
+    );
   if (error instanceof UsageError || error instanceof RuntimeError) {
-    process.stderr.write(`swarmcast: ${error.message}\n`);
-    if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+    say(error.message);
+    if (verbose && error.stack) stack(error.stack);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`swarmcast: ${message}${verbose ? '' : ' (--verbose for details)'}\n`);
-  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  say(`${message}${verbose ? '' : ' (--verbose for details)'}`);
+  if (verbose && error instanceof Error && error.stack) stack(error.stack);
   return 1;
 }

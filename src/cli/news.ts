@@ -7,6 +7,7 @@ import { startChannelNode } from '../swarm/channel/channel-node.js';
 import { createChannelStateStore } from '../swarm/channel/channel-state.js';
 import { encodeEnvelope, signEnvelope } from '../swarm/channel/envelope.js';
 import { SeederClient } from '../swarm/channel/seeder-client.js';
+import { terminalText } from '../swarm/text/terminal-text.js';
 import { expandHome, parseOrHelp, type CommandSpec } from './args.js';
 import {
   adminClient,
@@ -110,7 +111,9 @@ async function follow(argv: string[]): Promise<number> {
     node,
     onAccepted: (envelope) => printItem(envelope),
     onRefused: (error, source) =>
-      process.stderr.write(`refused from ${source}: ${error.message}\n`),
+      process.stderr.write(
+        `refused from ${source}: ${terminalText(error.message, { highlight: process.stderr.isTTY === true })}\n`,
+      ),
   });
   try {
     await feed.start();
@@ -125,9 +128,15 @@ async function follow(argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * One line per item. Its text and link come from the channel's author: printed through
+ * `terminalText`, so an ESC, a line feed or an RLO in them shows as ⟨ESC⟩, ⟨LF⟩, ⟨RLO⟩ instead of
+ * acting on the terminal or faking the next item's line.
+ */
 function printItem(envelope: SignedEnvelope): void {
   if (envelope.kind !== 'news') return;
+  const safe = (text: string) => terminalText(text, { highlight: process.stdout.isTTY === true });
   const when = new Date(envelope.issued).toISOString().slice(0, 16).replace('T', ' ');
-  const link = envelope.body.link ? `  ${envelope.body.link}` : '';
-  process.stdout.write(`[${when}] #${envelope.seq} ${envelope.body.text}${link}\n`);
+  const link = envelope.body.link ? `  ${safe(envelope.body.link)}` : '';
+  process.stdout.write(`[${when}] #${envelope.seq} ${safe(envelope.body.text)}${link}\n`);
 }

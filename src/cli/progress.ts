@@ -3,6 +3,7 @@
  * logs and tests still see it move).
  */
 import type { Writable } from 'node:stream';
+import { terminalText } from '../swarm/text/terminal-text.js';
 
 export class Progress {
   private lastStep = -1;
@@ -13,7 +14,8 @@ export class Progress {
 
   update(label: string, done: number, total: number): void {
     const fraction = total > 0 ? Math.min(1, done / total) : 1;
-    const text = `${label}: ${(fraction * 100).toFixed(0).padStart(3)} % (${mib(done)} of ${mib(total)} MiB)`;
+    // Labels name files and versions from a manifest: escaped like every line that may quote one.
+    const text = `${terminalText(label)}: ${(fraction * 100).toFixed(0).padStart(3)} % (${mib(done)} of ${mib(total)} MiB)`;
     if (this.out.isTTY) {
       const width = 24;
       const filled = Math.round(fraction * width);

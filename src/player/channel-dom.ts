@@ -1,8 +1,10 @@
 /**
  * The little DOM and formatting the channel pages share. Everything from an envelope goes in as
  * text nodes or checked attributes, never as HTML: a signed envelope proves who wrote it, not that
- * it is harmless.
+ * it is harmless. Text a peer wrote (or a message quoting it) goes through `peerText`, isolated and
+ * with its hidden characters shown (`src/swarm/text/peer-text-dom.ts`).
  */
+import { peerText } from '../swarm/text/peer-text-dom.js';
 import type { Refusal } from './channel-verify.js';
 
 type Child = Node | string | null | undefined | false;
@@ -19,15 +21,22 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
-/** A link only for http(s) URLs (the schema requires that too; a page does not rely on it). */
-export function safeLink(url: string, text = url): HTMLAnchorElement | string {
+/**
+ * A link only for http(s) URLs (the schema requires that too; a page does not rely on it). Its
+ * text is the peer's, so it is shown through `peerText`.
+ */
+export function safeLink(url: string, text = url): HTMLElement {
   try {
     const { protocol } = new URL(url);
-    if (protocol !== 'http:' && protocol !== 'https:') return text;
+    if (protocol !== 'http:' && protocol !== 'https:') return peerText(text);
   } catch {
-    return text;
+    return peerText(text);
   }
-  return h('a', { href: url, rel: 'noopener noreferrer nofollow', target: '_blank' }, text);
+  return h(
+    'a',
+    { href: url, rel: 'noopener noreferrer nofollow', target: '_blank' },
+    peerText(text),
+  );
 }
 
 /** "2026-03-01 14:05 UTC": the same form the CLI prints, unambiguous across time zones. */
@@ -61,15 +70,21 @@ export function verifiedMark(signer: string): HTMLElement {
   return mark;
 }
 
-/** Puts a page-level problem (no such channel, seeder unreachable) where the reader sees it. */
+/**
+ * Puts a page-level problem (no such channel, seeder unreachable) where the reader sees it. The
+ * message may quote the seeder or a peer, so it is isolated and its hidden characters shown.
+ */
 export function showProblem(message: string): void {
   const box = document.querySelector<HTMLElement>('#problem');
   if (!box) return;
-  box.textContent = message;
+  box.replaceChildren(peerText(message));
   box.hidden = false;
 }
 
-/** Adds an envelope or file the page would not accept to the "refused" section, with the reason. */
+/**
+ * Adds an envelope or file the page would not accept to the "refused" section, with the reason.
+ * `what` (a file name) and the message (which can quote the envelope) are peer text.
+ */
 export function listRefusal(refusal: Refusal, what?: string): void {
   const section = document.querySelector<HTMLElement>('#refused');
   const list = document.querySelector<HTMLElement>('#refused-list');
@@ -79,9 +94,11 @@ export function listRefusal(refusal: Refusal, what?: string): void {
     h(
       'li',
       { 'data-reason': refusal.reason },
-      `${label}: `,
+      peerText(label),
+      ': ',
       h('b', {}, refusal.reason),
-      ` — ${refusal.message}`,
+      ' — ',
+      peerText(refusal.message),
     ),
   );
   section.hidden = false;

@@ -9,6 +9,8 @@ import { channelIdFromPath, fetchChannelInfo, fetchEnvelopeTexts } from './chann
 import { followChannel } from './channel-events.js';
 import { h, listRefusal, safeLink, showProblem, timeElement, verifiedMark } from './channel-dom.js';
 import { decodeText, isRefusal, PageTrust, type Verdict } from './channel-verify.js';
+import { markHiddenChars } from '../swarm/text/hidden-chars.js';
+import { peerText } from '../swarm/text/peer-text-dom.js';
 
 const list = document.querySelector<HTMLOListElement>('#news')!;
 const empty = document.querySelector<HTMLElement>('#empty')!;
@@ -28,7 +30,8 @@ function show(envelope: SignedEnvelope<'news'>): void {
       h('span', { class: 'seq' }, `#${envelope.seq}`),
       verifiedMark(envelope.signer),
     ),
-    h('p', { class: 'text' }, envelope.body.text),
+    // Isolated (dir=auto) and with hidden characters shown: an RLO cannot turn this item around.
+    peerText(envelope.body.text, { tag: 'p', attrs: { class: 'text' } }),
     envelope.body.link && h('p', { class: 'link' }, safeLink(envelope.body.link)),
   );
   // Newest first, wherever a late item belongs.
@@ -105,8 +108,9 @@ async function main(): Promise<void> {
   document.title = `News · ${channel.slice(0, 8)}`;
   try {
     const info = await fetchChannelInfo(channel);
-    document.querySelector('#channel-name')!.textContent = info.name;
-    document.title = `News · ${info.name}`;
+    // The name is the seeder's word, so it is shown like peer text.
+    document.querySelector('#channel-name')!.replaceChildren(peerText(info.name));
+    document.title = `News · ${markHiddenChars(info.name)}`;
   } catch (error) {
     document.body.dataset.state = 'error';
     return showProblem((error as Error).message);

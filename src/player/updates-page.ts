@@ -25,6 +25,8 @@ import {
 } from './channel-dom.js';
 import { decodeText, isRefusal, PageTrust, type Refusal } from './channel-verify.js';
 import { followChannel } from './channel-events.js';
+import { markHiddenChars } from '../swarm/text/hidden-chars.js';
+import { peerText } from '../swarm/text/peer-text-dom.js';
 import { checkReleaseFile } from './release-file-check.js';
 import { browserTrackerUrl, downloadRelease, type DownloadProgress } from './release-download.js';
 
@@ -52,7 +54,7 @@ function fileRow(file: ReleaseFile): HTMLTableRowElement {
   return h(
     'tr',
     { 'data-path': file.path, 'data-status': 'pending' },
-    h('td', {}, h('code', {}, file.path)),
+    h('td', {}, peerText(file.path, { tag: 'code', attrs: { class: 'path' } })),
     h('td', { class: 'size', title: `${file.length} bytes` }, formatBytes(file.length)),
     h('td', {}, h('code', { class: 'sha256' }, file.sha256)),
     h('td', { class: 'status' }, 'not downloaded'),
@@ -62,7 +64,7 @@ function fileRow(file: ReleaseFile): HTMLTableRowElement {
 function showRelease(envelope: SignedEnvelope<'release'>, verdict: Refusal | undefined): void {
   const now = Date.now();
   const release = envelope.body;
-  field('version', release.version);
+  field('version', peerText(release.version));
   field('seq', String(envelope.seq));
   field('issued', timeElement(envelope.issued));
   const expired = now >= envelope.expires;
@@ -79,7 +81,7 @@ function showRelease(envelope: SignedEnvelope<'release'>, verdict: Refusal | und
       ? h('span', { class: 'refused' }, `✗ refused: ${verdict.reason}`)
       : verifiedMark(envelope.signer),
   );
-  field('notes', release.notes ?? '');
+  field('notes', release.notes === undefined ? '' : peerText(release.notes));
   fileRows.replaceChildren(...release.files.map(fileRow));
   document.querySelector<HTMLElement>('#release')!.hidden = false;
 }
@@ -103,7 +105,7 @@ function explainRefusal(envelope: SignedEnvelope<'release'>, refusal: Refusal): 
           'p',
           {},
           h('strong', {}, `This release is refused (${refusal.reason}): `),
-          refusal.message,
+          peerText(refusal.message),
         ),
   );
   box.hidden = false;
@@ -173,7 +175,7 @@ async function download(
   } catch (error) {
     // A torrent that is not the signed one is a refusal; anything else is a failed download.
     if (error instanceof ChannelError) listRefusal(error, 'torrent');
-    progressText.textContent = `Download failed: ${(error as Error).message}`;
+    progressText.replaceChildren('Download failed: ', peerText((error as Error).message));
     downloadButton.disabled = false;
     setState('error');
   }
@@ -227,7 +229,7 @@ function releaseView(channel: string, info: ChannelInfo) {
   const announce = (envelope: SignedEnvelope<'release'>) => {
     const box = document.querySelector<HTMLElement>('#newer')!;
     box.replaceChildren(
-      h('strong', {}, `Version ${envelope.body.version} is out`),
+      h('strong', {}, 'Version ', peerText(envelope.body.version), ' is out'),
       ` (seq ${envelope.seq}, signature checked). `,
       h('a', { href: location.pathname }, 'Reload to get it'),
     );
@@ -317,8 +319,9 @@ async function main(): Promise<void> {
   document.querySelector('#channel-id')!.textContent = channel;
   try {
     const info = await fetchChannelInfo(channel);
-    document.querySelector('#channel-name')!.textContent = info.name;
-    document.title = `Updates · ${info.name}`;
+    // The name is the seeder's word, so it is shown like peer text.
+    document.querySelector('#channel-name')!.replaceChildren(peerText(info.name));
+    document.title = `Updates · ${markHiddenChars(info.name)}`;
     const refresh = releaseView(channel, info);
     await refresh();
     watchChannel(channel, refresh);

@@ -2,7 +2,9 @@
  * The channel pages in Chromium against a seeder set up with the real CLI (`serve`, `keygen`,
  * `channel create|publish`, `news post`): `/news/<id>` shows the history verified in the page and
  * picks up a new item live; `/updates/<id>` downloads the release through WebTorrent in the page
- * and offers each file only once its length and SHA-256 match the signed manifest.
+ * and offers each file only once its length and SHA-256 match the signed manifest. Text from the
+ * channel's author is shown as written: an RLO in a news item is marked, not applied, and a file
+ * name holding one is refused by the page itself.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { UnsignedEnvelope } from '../../src/contracts/channel.js';
+import { readKeyFile } from '../../src/seeder/stream-key.js';
+import { canonicalEncode } from '../../src/swarm/channel/canonical.js';
+import { signingBytes } from '../../src/swarm/channel/envelope.js';
+import { ed25519Sign } from '../../src/swarm/crypto.js';
+import { bytesToHex } from '../../src/swarm/hex.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startChannel } from '../helpers/channel-cli.js';
 import { runCli, type CliProcess } from '../helpers/cli-process.js';
@@ -36,9 +44,9 @@ async function finished(args: string[]): Promise<string> {
 /** A seeder on loopback with one channel registered on it. */
 async function seederWithChannel(name: string) {
   const dir = mkdtempSync(join(scratch, `${name}-`));
-  const { seeder, url, id, auth } = await startChannel(dir, name);
+  const { seeder, url, id, auth, keyFile } = await startChannel(dir, name);
   processes.push(seeder);
-  return { url, id, dir, auth };
+  return { url, id, dir, auth, keyFile };
 }
 
 async function openPage(
@@ -136,6 +144,91 @@ describe('channel pages', () => {
     expect(await tampered.getAttribute('#refused-list li', 'data-reason')).toBe('bad-signature');
   }, 90_000);
 
+  it('/news/<id> shows an RLO item as written, isolated, with the override marked, not applied', async () => {
+    const { url, id, auth } = await seederWithChannel('bidi');
+    // The issue's item between neighbours in three scripts; posted with the real CLI.
+    const posts = [
+      'plain item before',
+      'Release: \u202Egnp.exe and é vs e\u0301',
+      'שלום! version 2.1 is out',
+      'می\u200Cخواهم: 👩\u200D💻 at 6',
+    ];
+    for (const text of posts) await finished(['news', 'post', 'bidi', ...auth, text]);
+
+    const { page, errors } = await openPage(`${url}/news/${id}`);
+    await page.waitForFunction(() => document.querySelectorAll('#news li').length === 4, null, {
+      timeout: 15_000,
+    });
+    // innerText is the rendered text in logical order: newest first, each item as its author
+    // typed it, the override shown as a token and not present as a character.
+    const rendered = await page.$$eval('#news li', (lis) =>
+      lis.map((li) => ({
+        seq: Number(li.getAttribute('data-seq')),
+        text: li.querySelector<HTMLElement>('.text')!.innerText,
+        dir: li.querySelector<HTMLElement>('.text')!.matches(':dir(rtl)') ? 'rtl' : 'ltr',
+      })),
+    );
+    expect(rendered).toEqual([
+      { seq: 4, text: posts[3], dir: 'rtl' },
+      { seq: 3, text: posts[2], dir: 'rtl' },
+      { seq: 2, text: 'Release: ⟨RLO⟩gnp.exe and é vs e\u0301', dir: 'ltr' },
+      { seq: 1, text: posts[0], dir: 'ltr' },
+    ]);
+    expect(await page.evaluate(() => document.body.innerText.includes('\u202E'))).toBe(false);
+    const token = page.locator('#news li[data-seq="2"] .hidden-char');
+    expect(await token.count()).toBe(1);
+    expect(await token.getAttribute('data-code-point')).toBe('U+202E');
+    expect(await token.getAttribute('title')).toContain('RIGHT-TO-LEFT OVERRIDE');
+
+    // Visual order, measured: the left edge of each letter of "gnp.exe" as laid out. Shown
+    // through the helper they run left to right; the same text put in the page raw (as before
+    // this change) runs right to left, which is the spoof: the measurement can tell the two apart.
+    const edges = await page.evaluate(() => {
+      const lefts = (text: Text, word: string) => {
+        const start = text.data.indexOf(word);
+        return [...word].map((_, i) => {
+          const range = document.createRange();
+          range.setStart(text, start + i);
+          range.setEnd(text, start + i + 1);
+          return range.getBoundingClientRect().left;
+        });
+      };
+      const item = document.querySelector('#news li[data-seq="2"] .text')!;
+      const after = [...item.childNodes].find(
+        (node): node is Text => node instanceof Text && node.data.includes('gnp.exe'),
+      )!;
+      const raw = document.createElement('p');
+      raw.textContent = 'Release: \u202Egnp.exe and é vs e\u0301';
+      document.body.append(raw);
+      const rawEdges = lefts(raw.firstChild as Text, 'gnp.exe');
+      raw.remove();
+      return { shown: lefts(after, 'gnp.exe'), raw: rawEdges };
+    });
+    const increasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > xs[i - 1]!);
+    const decreasing = (xs: number[]) => xs.every((x, i) => i === 0 || x < xs[i - 1]!);
+    expect(increasing(edges.shown), JSON.stringify(edges.shown)).toBe(true);
+    expect(decreasing(edges.raw), JSON.stringify(edges.raw)).toBe(true);
+
+    // The neighbours keep their places: items top to bottom in seq order, each header above its
+    // text, and the item after the RLO still reads left to right from its first letter.
+    const layout = await page.$$eval('#news li', (lis) =>
+      lis.map((li) => ({
+        top: li.getBoundingClientRect().top,
+        header: li.querySelector('header')!.getBoundingClientRect().bottom,
+        text: li.querySelector('.text')!.getBoundingClientRect().top,
+      })),
+    );
+    for (const [index, item] of layout.entries()) {
+      if (index > 0) expect(item.top).toBeGreaterThan(layout[index - 1]!.top);
+      expect(item.header).toBeLessThanOrEqual(item.text);
+    }
+    expect(await page.locator('#refused').isHidden()).toBe(true);
+    expect(errors).toEqual([]);
+    const shot = join(tmpdir(), 'swarmcast-news-bidi.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`news page with an RLO item: screenshot at ${shot}`);
+  }, 90_000);
+
   it('/updates/<id> downloads the release through WebTorrent and verifies every file', async () => {
     const { url, id, dir, auth } = await seederWithChannel('app');
     const payload = {
@@ -211,6 +304,50 @@ describe('channel pages', () => {
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/updates-page.png', fullPage: true });
   }, 120_000);
+
+  it('/updates/<id> refuses a validly signed release whose file name holds an RLO', async () => {
+    // A publisher not using our CLI signs a manifest naming "\u202Egnp.exe"; a seeder that does
+    // not check (here: the route below) hands it out. The page's own schema check refuses it.
+    const { url, id, keyFile } = await seederWithChannel('spoof');
+    const key = readKeyFile(keyFile);
+    const now = Date.now();
+    const unsigned = {
+      v: 1,
+      channel: id,
+      name: 'spoof',
+      seq: 1,
+      issued: now,
+      expires: now + 86_400_000,
+      kind: 'release',
+      signer: id,
+      body: {
+        version: '1.0.0',
+        files: [{ path: 'invoice-\u202Egnp.exe', length: 5, sha256: 'ab'.repeat(32) }],
+        infoHash: 'cd'.repeat(20),
+      },
+    } as UnsignedEnvelope;
+    const sig = bytesToHex(ed25519Sign(signingBytes(unsigned), key.secretKey));
+    const forged = canonicalEncode({ ...unsigned, sig });
+
+    const browser = await launchChromium();
+    browsers.push(browser);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.route(`**/api/channels/${id}/release`, (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: forged }),
+    );
+    await page.goto(`${url}/updates/${id}`);
+    await page.waitForSelector('body[data-state="refused"]', { timeout: 15_000 });
+    expect(await page.getAttribute('#refused-list li', 'data-reason')).toBe('malformed');
+    expect(await page.textContent('#problem')).toContain(
+      'body.files[0].path: holds U+202E RIGHT-TO-LEFT OVERRIDE',
+    );
+    expect(await page.locator('#release').isHidden()).toBe(true);
+    expect(await page.locator('#files tbody tr').count()).toBe(0);
+    expect(await page.evaluate(() => document.body.innerText.includes('\u202E'))).toBe(false);
+    expect(errors).toEqual([]);
+  }, 60_000);
 
   it('/updates/<id> refuses an expired release, says it may be a freeze, and offers no download', async () => {
     const { url, id, dir, auth } = await seederWithChannel('frozen');

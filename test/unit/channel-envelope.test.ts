@@ -12,6 +12,7 @@ import {
   type EnvelopeDraft,
   type ReleaseManifest,
   type SignedEnvelope,
+  type UnsignedEnvelope,
 } from '../../src/contracts/channel.js';
 import { generateKeyPair } from '../../src/seeder/stream-key.js';
 import { canonicalEncode } from '../../src/swarm/channel/canonical.js';
@@ -24,7 +25,7 @@ import {
   signingBytes,
   verifyEnvelope,
 } from '../../src/swarm/channel/envelope.js';
-import { ed25519Verify } from '../../src/swarm/crypto.js';
+import { ed25519Sign, ed25519Verify } from '../../src/swarm/crypto.js';
 import { bytesToHex, hexToBytes } from '../../src/swarm/hex.js';
 import { reasonOf } from '../helpers/channel-error.js';
 
@@ -218,6 +219,39 @@ describe('strict schema', () => {
     }
     expect(refusal((raw) => (file0(raw).path = 'readme.md'))).toMatch(/listed twice/);
     expect(refusal((raw) => (file0(raw).path = 'README.md/x'))).toMatch(/file and a directory/);
+  });
+
+  it('refuses file names with bidi controls or invisible characters, even when validly signed', () => {
+    // A publisher that does not use our CLI signs whatever it likes: the schema is what refuses.
+    const signedWithPath = (path: string) => {
+      const unsigned = {
+        ...releaseDraft(),
+        v: 1,
+        signer: channel,
+        body: { ...manifest, files: [{ path, length: 1, sha256: 'ab'.repeat(32) }] },
+      } as UnsignedEnvelope;
+      const sig = bytesToHex(ed25519Sign(signingBytes(unsigned), key.secretKey));
+      return canonicalEncode({ ...unsigned, sig });
+    };
+    const message = (path: string) => {
+      try {
+        decodeEnvelope(signedWithPath(path));
+      } catch (error) {
+        if (error instanceof ChannelError && error.reason === 'malformed') return error.message;
+        throw error;
+      }
+      return 'accepted';
+    };
+    expect(message('\u202Egnp.exe')).toBe(
+      'body.files[0].path: holds U+202E RIGHT-TO-LEFT OVERRIDE: a bidi control, which reorders how the name reads',
+    );
+    expect(message('bin/a\u2066b')).toMatch(/LEFT-TO-RIGHT ISOLATE: a bidi control/);
+    expect(message('ad\u200Bmin.txt')).toMatch(/ZERO WIDTH SPACE: an invisible format character/);
+    expect(message('x\u009b.txt')).toMatch(/U\+009B control CSI: a control character/);
+    expect(message('a\u2029b')).toMatch(/PARAGRAPH SEPARATOR: a line or paragraph separator/);
+    // Shaping joiners are part of the name as it is drawn, and accepted.
+    expect(message('می\u200Cخواهم.txt')).toBe('accepted');
+    expect(message('👩\u200D💻.png')).toBe('accepted');
   });
 
   it('refuses versions that are not plain directory names', () => {

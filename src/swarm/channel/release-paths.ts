@@ -1,8 +1,12 @@
 /**
  * Which versions and file paths a release may name. Both become names on the subscriber's disk,
  * so they are checked when a manifest is signed, when it is received, and again by the installer.
+ * A path is also shown to people (pages, terminals), so it may hold no character that a page would
+ * show as a token: no control, bidi control or invisible format character (`hidden-chars.ts`; a
+ * `\u202Egnp.exe` would read `exe.png`, CVE-2021-42574).
  */
 import { MAX_FILE_PATH_LENGTH, MAX_VERSION_LENGTH } from '../../contracts/channel.js';
+import { findHiddenChars, type HiddenKind } from '../text/hidden-chars.js';
 
 const VERSION_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,${MAX_VERSION_LENGTH - 1}}$`);
 /** Names the installer keeps for itself in the install directory. */
@@ -12,13 +16,14 @@ const RESERVED_VERSIONS = new Set(['current']);
 // not be fetched from the web seed.
 const RESERVED_CHARACTERS = /[\\:*?"<>|%#]/;
 
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-}
+/** How each kind of hidden character would mislead, for the one-line refusal. */
+const HIDDEN_WHY: Record<HiddenKind, string> = {
+  control: 'a control character',
+  bidi: 'a bidi control, which reorders how the name reads',
+  separator: 'a line or paragraph separator',
+  format: 'an invisible format character',
+  surrogate: 'a lone UTF-16 surrogate',
+};
 
 /** Why `version` cannot be a directory name, or undefined if it can. */
 export function versionProblem(version: string): string | undefined {
@@ -38,8 +43,9 @@ export function pathProblem(path: string): string | undefined {
   for (const segment of path.split('/')) {
     if (segment === '') return 'has an empty segment';
     if (segment === '.' || segment === '..') return `has a "${segment}" segment`;
-    if (hasControlCharacter(segment) || RESERVED_CHARACTERS.test(segment))
-      return 'has a control or reserved character';
+    const [hidden] = findHiddenChars(segment);
+    if (hidden) return `holds ${hidden.description}: ${HIDDEN_WHY[hidden.kind]}`;
+    if (RESERVED_CHARACTERS.test(segment)) return 'has a reserved character (\\ : * ? " < > | % #)';
   }
   return undefined;
 }
