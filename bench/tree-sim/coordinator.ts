@@ -40,6 +40,7 @@ export class Coordinator {
     exclude: string[],
     coord: Coordinate | undefined,
     refresh: boolean,
+    maxChildren: number | undefined,
     originChildren: number,
     now: number,
   ): TreeOffer {
@@ -49,6 +50,7 @@ export class Coordinator {
       exclude,
       ...(coord ? { coord } : {}),
       lease: !refresh,
+      ...(maxChildren === undefined ? {} : { maxChildren }),
       originChildren,
       now,
     });

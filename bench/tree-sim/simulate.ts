@@ -323,7 +323,11 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     done: (offer: Offered[] | undefined) => void,
   ) => {
     const rtt = baseRtt(peer, origin);
-    const dial = peer.coordDialed ? 0 : DIAL_RTTS;
+    // A new peer's first offer comes with GET /api/swarm (a TCP handshake and the request, as
+    // peer.ts fetches it); its pings then connect it to the origin, which carries every later
+    // request. A peer whose connection dropped dials again.
+    const fromApi = !peer.coordDialed && !peer.everConnected && !refresh;
+    const dial = peer.coordDialed || fromApi ? 0 : DIAL_RTTS;
     peer.coordDialed = true;
     q.after(delay + (dial + REQUEST_RTTS - 0.5) * rtt, () => {
       if (!wanted()) return;
@@ -344,11 +348,13 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
         stats.queriesBySecond.set(second, (stats.queriesBySecond.get(second) ?? 0) + 1);
         stats.queries += 1;
         const coord = withCoord ? roundCoordinate(peer.coord) : undefined;
+        // /api/swarm's offer is for anyone: no joiner, nothing leased.
         const offer = coordinator.answer(
-          peer.id,
+          fromApi ? '' : peer.id,
           exclude,
           coord,
-          refresh,
+          refresh || fromApi,
+          fromApi ? undefined : peer.maxChildren,
           origin.children.size,
           q.now,
         );
@@ -425,7 +431,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     const placed = isPlaced(peer.coord);
     request(peer, exclude, placed, refresh, delay, deadline, wanted, (offer) => {
       if (!offer) return done(undefined);
-      pingOffer(peer, offer, pings, (firstRanked) => {
+      pingOffer(peer, offer, placed || refresh ? pings : 1, (firstRanked) => {
         if (placed || refresh || !isPlaced(peer.coord)) return done(firstRanked);
         stats.secondAsks += 1;
         request(peer, exclude, true, refresh, 0, deadline, wanted, (near) => {

@@ -104,6 +104,7 @@ export async function startSwarmOrigin(options: SwarmOriginOptions): Promise<Swa
       if (message.coord) view.locate(peerId, message.coord);
       return offer(peerId, {
         exclude: message.exclude,
+        maxChildren: message.maxChildren,
         ...(message.coord ? { coord: message.coord } : {}),
         // A refresh only re-measures backups of a peer that has a parent: it reserves nothing.
         lease: !message.refresh,

@@ -31,6 +31,8 @@ export const REPORT_TTL_MS = 6_000;
 export const LEASE_MS = 3_000;
 /** Candidates per offer: what a joiner measures (TreeMember's MEASURE_COUNT). */
 export const OFFER_LIMIT = 6;
+/** Offered slots leased per join: the nearest two (or two of a spread), plus the origin's. */
+export const LEASED_PER_OFFER = 2;
 /** Levels offered: the shallowest two with room; deeper ones would only lengthen the tree. */
 const OFFERED_LEVELS = 2;
 /** A walk up the parents longer than this is a loop in stale reports. */
@@ -46,6 +48,11 @@ export interface OfferRequest {
   coord?: Coordinate;
   /** Reserve one slot at each offered parent (a joiner looking for a parent, not a refresh). */
   lease?: boolean;
+  /**
+   * The joiner's own upload slots. A joiner that cannot upload is a leaf: it takes the deeper of
+   * the two levels, leaving the shallower slots to peers that can feed others.
+   */
+  maxChildren?: number;
   /** The origin's real child count (its live server knows it better than the reports). */
   originChildren?: number;
   now?: number;
@@ -167,7 +174,7 @@ export class TreeView {
    * offered. With a coordinate, the offer is the joiner's nearest by predicted RTT plus the
    * joiner's own depth penalty (what it will rank them by); without one it is a random spread
    * over those levels, so that simultaneous joiners are not all sent to the same few peers. With
-   * `lease`, every offered slot is reserved for the joiner for LEASE_MS.
+   * `lease`, the first LEASED_PER_OFFER offered slots are reserved for the joiner for LEASE_MS.
    */
   offer(joiner: string, request: OfferRequest = {}): TreeOffer {
     const now = request.now ?? Date.now();
@@ -177,7 +184,7 @@ export class TreeView {
     const limit = request.limit ?? OFFER_LIMIT;
     const banned = new Set(request.exclude ?? []).add(joiner);
     const ok = (entry: Entry) => !banned.has(entry.id) && this.ancestry(entry, joiner) === 'rooted';
-    const pool = this.pool(ok);
+    const pool = this.pool(ok, this.levelsFor(joiner, request.maxChildren));
     const picked = request.coord
       ? this.nearest(pool, request.coord, limit, ok)
       : this.spread(pool, limit, ok);
@@ -197,7 +204,9 @@ export class TreeView {
       coord: ORIGIN_COORDINATE,
     };
     if (request.lease) {
-      const parents = picked.map((entry) => entry.id);
+      // Only the first few: reserving all six for each of a burst of joiners (a dead relay's
+      // orphans all asking at once) would leave the last of them nothing to be offered.
+      const parents = picked.slice(0, LEASED_PER_OFFER).map((entry) => entry.id);
       if (origin.freeSlots > 0) parents.push(this.originId);
       this.changed(this.leases.grant(joiner, parents, now));
     }
@@ -275,10 +284,21 @@ export class TreeView {
     return 'detached';
   }
 
+  /**
+   * Which of the shallowest levels with room a joiner is offered: a peer re-joining with a
+   * subtree below it only the shallowest (every level it goes deeper, its whole subtree goes
+   * deeper: this is what kept lengthening the tree under churn); a leaf only the second, when
+   * there is one; everyone else both.
+   */
+  private levelsFor(joiner: string, maxChildren: number | undefined): 'first' | 'second' | 'both' {
+    if ((this.counts.get(joiner) ?? 0) > 0) return 'first';
+    return maxChildren === 0 ? 'second' : 'both';
+  }
+
   /** The open peers of the shallowest OFFERED_LEVELS levels where `ok` accepts someone. */
-  private pool(ok: (entry: Entry) => boolean): Entry[] {
+  private pool(ok: (entry: Entry) => boolean, which: 'first' | 'second' | 'both'): Entry[] {
     const depths = [...this.open.keys()].sort((a, b) => a - b);
-    const pool: Entry[] = [];
+    let pool: Entry[] = [];
     let levels = 0;
     for (const depth of depths) {
       const level = this.open.get(depth)!;
@@ -290,8 +310,10 @@ export class TreeView {
         }
       }
       if (!usable) continue;
+      levels += 1;
+      if (which === 'second' && levels === 2) pool = [];
       for (const entry of level) pool.push(entry);
-      if (++levels === OFFERED_LEVELS) break;
+      if (levels === OFFERED_LEVELS || (which === 'first' && levels === 1)) break;
     }
     return pool;
   }

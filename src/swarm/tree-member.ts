@@ -254,7 +254,8 @@ export class TreeMember {
       });
     const placed = isPlaced(this.coord);
     const reply = this.takeFirstOffer() ?? (await ask(placed ? this.coord : undefined));
-    const first = await this.measureOffer(reply, pings, onLate);
+    // Pings only to place itself are one each: the nearest come with the second offer.
+    const first = await this.measureOffer(reply, placed || refresh ? pings : 1, onLate);
     if (placed || refresh || !isPlaced(this.coord)) return first;
     const near = await this.measureOffer(await ask(this.coord), pings, onLate);
     const ids = new Set(near.map((candidate) => candidate.id));
