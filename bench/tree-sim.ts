@@ -7,14 +7,18 @@
  * event by event with the same constants, and so is the origin answering joins one at a time.
  * Deterministic for a given seed.
  *
- *   npm run bench:tree:sim -- [--peers 10000] [--minutes 10] [--churn 0.1] [--seed 1]
- *     [--origin-slots 4] [--join-seconds 60] [--silent 0] [--eager-reports] [--settle 30]
- *     [--coord-us-per-entry 0.3] [--what-if-spread] [--verify]
+ *   npm run bench:tree:sim -- [--peers 1000,3000,10000] [--minutes 10] [--churn 0.1] [--seed 1]
+ *     [--origin-slots 4] [--join-seconds 60] [--silent 0] [--lazy-reports] [--settle 30]
+ *     [--coord-us-per-join 50]
+ *
+ * Each run prints its figures; with several sizes, a last table puts them beside the targets of
+ * issue 11 (join p50 <= 1 s, p95 <= 3 s, >= 99.9 % receiving, depth <= ceil(log_k N) + 2,
+ * parent RTT <= 1.3x the nearest free peer's).
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Summary } from './tree-sim/contract.js';
-import { DEFAULT_COORDINATOR_US_PER_ENTRY, MEAN_CAPACITY } from './tree-sim/model.js';
+import type { Summary, TreeSimResult } from './tree-sim/contract.js';
+import { DEFAULT_COORDINATOR_US_PER_JOIN, MEAN_CAPACITY } from './tree-sim/model.js';
 import { simulateTree } from './tree-sim/simulate.js';
 
 function formatTable(rows: string[][]): string {
@@ -29,6 +33,26 @@ function formatTable(rows: string[][]): string {
     .join('\n');
 }
 
+/** The issue's targets, each as [name, figure of a run, whether it passes]. */
+function targets(r: TreeSimResult): [string, string, boolean][] {
+  const live = r.final.length;
+  const receiving = r.final.filter((peer) => peer.connected).length;
+  const share = live === 0 ? 0 : receiving / live;
+  const depth = Math.max(r.depthFinal.max, r.depthAtChurnEnd.max);
+  return [
+    ['join p50 <= 1 s', `${(r.joinMs.p50 / 1000).toFixed(2)} s`, r.joinMs.p50 <= 1000],
+    ['join p95 <= 3 s', `${(r.joinMs.p95 / 1000).toFixed(2)} s`, r.joinMs.p95 <= 3000],
+    [
+      'receiving at end >= 99.9 %',
+      `${(100 * share).toFixed(2)} % (${live - receiving} not)`,
+      share >= 0.999,
+    ],
+    ['depth <= ceil(log_k N) + 2', `${depth} (bound ${r.depthBound})`, depth <= r.depthBound],
+    ['parent RTT / nearest free, p50 <= 1.3', r.rttRatio.p50.toFixed(2), r.rttRatio.p50 <= 1.3],
+    ['  (same, p95; not a target)', r.rttRatio.p95.toFixed(2), true],
+  ];
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
@@ -38,31 +62,57 @@ function main(): void {
       seed: { type: 'string', default: '1' },
       'origin-slots': { type: 'string', default: '4' },
       silent: { type: 'string', default: '0' },
-      'eager-reports': { type: 'boolean', default: false },
+      'lazy-reports': { type: 'boolean', default: false },
       settle: { type: 'string', default: '30' },
       'join-seconds': { type: 'string', default: '60' },
-      'coord-us-per-entry': {
+      'coord-us-per-join': {
         type: 'string',
-        default: String(DEFAULT_COORDINATOR_US_PER_ENTRY),
+        default: String(DEFAULT_COORDINATOR_US_PER_JOIN),
       },
-      'what-if-spread': { type: 'boolean', default: false },
-      verify: { type: 'boolean', default: false },
     },
   });
+  const results: TreeSimResult[] = [];
+  for (const peers of values.peers.split(',').map(Number)) {
+    results.push(runOne(peers, values));
+    console.log('');
+  }
+  if (results.length < 2) return;
+  const rows = targets(results[0]!).map(([name]) => [name]);
+  for (const r of results) {
+    targets(r).forEach(([, figure, pass], i) =>
+      rows[i]!.push(i === 5 ? figure : `${figure} ${pass ? 'pass' : 'MISS'}`),
+    );
+  }
+  console.log(
+    formatTable([['target', ...results.map((r) => `${r.options.peers} peers`)], ...rows]),
+  );
+}
+
+type Values = {
+  minutes: string;
+  churn: string;
+  seed: string;
+  'origin-slots': string;
+  silent: string;
+  'lazy-reports': boolean;
+  settle: string;
+  'join-seconds': string;
+  'coord-us-per-join': string;
+};
+
+function runOne(peers: number, values: Values): TreeSimResult {
   const started = performance.now();
   const r = simulateTree({
-    peers: Number(values.peers),
+    peers,
     minutes: Number(values.minutes),
     churn: Number(values.churn),
     seed: Number(values.seed),
     originMaxChildren: Number(values['origin-slots']),
     silentLeaveFraction: Number(values.silent),
-    eagerReports: values['eager-reports'],
+    eagerReports: !values['lazy-reports'],
     settleMs: Number(values.settle) * 1000,
     joinWindowMs: Number(values['join-seconds']) * 1000,
-    coordinatorUsPerEntry: Number(values['coord-us-per-entry']),
-    spreadOffers: values['what-if-spread'],
-    verifyCoordinator: values.verify,
+    coordinatorUsPerJoin: Number(values['coord-us-per-join']),
   });
   const wallMs = performance.now() - started;
 
@@ -81,8 +131,7 @@ function main(): void {
     `peers ${o.peers}, minutes ${o.minutes}, churn ${o.churn}/min, seed ${o.seed}, ` +
       `joins over ${o.joinWindowMs / 1000} s, origin slots ${o.originMaxChildren}, silent leavers ${o.silentLeaveFraction}, ` +
       `eager reports ${o.eagerReports}, settle ${o.settleMs / 1000} s, ` +
-      `coordinator ${o.coordinatorUsPerEntry} us/entry, mean capacity ${MEAN_CAPACITY.toFixed(2)}` +
-      (o.spreadOffers ? ', WHAT-IF: spread offers (not the real TreeView)' : ''),
+      `coordinator ${o.coordinatorUsPerJoin} us/join, mean capacity ${MEAN_CAPACITY.toFixed(2)}`,
   );
   console.log(
     formatTable([
@@ -118,16 +167,22 @@ function main(): void {
         `${r.coordinatorTimeouts}, ${r.maxCoordinatorQueueMs.toFixed(0)}`,
       ),
       one(
-        'TreeView.candidates calls, ms each',
-        `${r.treeViewCalls}, ${r.candidatesMsPerCall.toFixed(2)}`,
+        'TreeView.offer calls, us each (wall)',
+        `${r.treeViewCalls}, ${r.offerUsPerCall.toFixed(1)}`,
       ),
-      ...(o.verifyCoordinator
-        ? [one('cached answers != TreeView', String(r.coordinatorMismatches))]
-        : []),
+      one('first joins asking again, placed', String(r.secondAsks)),
       one('events', String(r.events)),
       one('wall-clock s', (wallMs / 1000).toFixed(1)),
     ]),
   );
+  console.log('');
+  console.log(
+    formatTable([
+      ['target', 'figure', ''],
+      ...targets(r).map(([a, b, c]) => [a, b, c ? 'pass' : 'MISS']),
+    ]),
+  );
+  return r;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -15,15 +15,8 @@ export interface TreeSimOptions {
   silentLeaveFraction?: number;
   /** Also report on every parent or child change, as peer.ts does with reportSoon. */
   eagerReports?: boolean;
-  /** Origin CPU per view entry for a join that rebuilds TreeView's snapshot; 0: free. */
-  coordinatorUsPerEntry?: number;
-  /**
-   * What-if, not the real TreeView: offer 8 random peers from the two shallowest open levels
-   * instead of the same top 8 to everyone, to show what the herding costs.
-   */
-  spreadOffers?: boolean;
-  /** Check every cached coordinator answer against a direct TreeView call (slow). */
-  verifyCoordinator?: boolean;
+  /** Origin CPU per join request for TreeView.offer (the rest of the answer is COORDINATOR_FIXED_MS). */
+  coordinatorUsPerJoin?: number;
 }
 
 export interface Summary {
@@ -78,11 +71,13 @@ export interface TreeSimResult {
   /** Longest wait in the origin's join queue. */
   maxCoordinatorQueueMs: number;
   peakQueriesPerSecond: number;
-  /** TreeView.candidates calls actually made (the rest were answered from the cache). */
+  /** TreeView.offer calls (every join request and refresh). */
   treeViewCalls: number;
-  /** Cached answers that differed from TreeView (only counted with verifyCoordinator). */
-  coordinatorMismatches: number;
-  /** Mean wall-clock ms of one full TreeView.candidates call (machine-dependent). */
-  candidatesMsPerCall: number;
+  /** Mean wall-clock microseconds of one TreeView.offer call, as run here (machine-dependent). */
+  offerUsPerCall: number;
+  /** First joins that asked a second time, for the nearest, once placed by their first pings. */
+  secondAsks: number;
+  /** Depth the targets allow: ceil(log_k N) + 2, k the mean fan-out capacity. */
+  depthBound: number;
   events: number;
 }

@@ -4,8 +4,10 @@
 
 export const MEASURE_COUNT = 6;
 export const CANDIDATE_LIMIT = 8;
-export const PING_TIMEOUT_MS = 2_000;
-export const ATTACH_TIMEOUT_MS = 3_000;
+export const PING_TIMEOUT_MS = 5_000;
+export const ATTACH_TIMEOUT_MS = 5_000;
+/** TreeMember.measureOffer gives the other candidates this long after the first answer. */
+export const SETTLE_WINDOW_MS = 150;
 export const SILENCE_MS = 5_000;
 export const REPORT_INTERVAL_MS = 2_000;
 export const ORIGIN_EXPIRY_MS = 2_000;
@@ -38,13 +40,13 @@ export const SILENT_CHILD_MS = 16_000;
 export const TICK_MS = 200;
 export const ORPHAN_LIMIT_MS = 2_000;
 /**
- * The origin answers joins one at a time on its event loop. TreeView reuses its snapshot of the
- * tree until a report changes the shape; the first join after such a change rebuilds it, walking
- * every entry: about 0.28 us per entry (2.8 ms at 10,000) on the development machine, against
- * under 0.1 ms for a join served from the snapshot.
+ * The origin answers joins one at a time on its event loop: a fixed cost for the stream, the
+ * JSON and the reply, plus TreeView.offer itself (measured with bench/tree-cpu.ts: tens of
+ * microseconds at 10,000 peers, flat in N since nothing walks every peer). Constants rather than
+ * the measured time of each call, so a run is the same on every machine.
  */
 export const COORDINATOR_FIXED_MS = 0.05;
-export const DEFAULT_COORDINATOR_US_PER_ENTRY = 0.28;
+export const DEFAULT_COORDINATOR_US_PER_JOIN = 50;
 
 /** Upload capacity of viewers, as [maxChildren, weight]: a quarter can relay nothing. */
 export const CAPACITIES: readonly (readonly [number, number])[] = [

@@ -4,14 +4,22 @@
  * tens of millions of events.
  */
 import { rankCandidates, type MeasuredCandidate } from '../../src/swarm/parent-choice.js';
-import type { PeerReport } from '../../src/swarm/messages.js';
+import type { CandidateInfo, PeerReport } from '../../src/swarm/messages.js';
+import {
+  isPlaced,
+  learn,
+  roundCoordinate,
+  UNPLACED,
+  type Coordinate,
+  type RttSample,
+} from '../../src/swarm/vivaldi.js';
 import type { RejectReason, Summary, TreeSimOptions, TreeSimResult } from './contract.js';
 import { Coordinator } from './coordinator.js';
 import {
   ATTACH_TIMEOUT_MS,
   CAPACITIES,
   COORDINATOR_FIXED_MS,
-  DEFAULT_COORDINATOR_US_PER_ENTRY,
+  DEFAULT_COORDINATOR_US_PER_JOIN,
   DIAL_RTTS,
   DISTANCE_RTT_MS,
   FAILED_MEMORY_MS,
@@ -19,6 +27,7 @@ import {
   JOIN_TIMEOUT_MS,
   MAX_ACCESS_MS,
   MAX_RETRY_MS,
+  MEAN_CAPACITY,
   MEASURE_COUNT,
   MIN_RTT_MS,
   ORIGIN_EXPIRY_MS,
@@ -27,6 +36,7 @@ import {
   REFRESH_MS,
   REPORT_INTERVAL_MS,
   REQUEST_RTTS,
+  SETTLE_WINDOW_MS,
   SILENCE_MS,
   SILENT_CHILD_MS,
   TICK_MS,
@@ -68,6 +78,8 @@ interface SimPeer {
   failedAt: number[];
   retryMs: number;
   coordDialed: boolean;
+  /** TreeMember's Vivaldi coordinate. */
+  coord: Coordinate;
   queries: number;
   bucket: number;
   liveIndex: number;
@@ -96,10 +108,8 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     joinWindowMs: 60_000,
     settleMs: 30_000,
     silentLeaveFraction: 0,
-    eagerReports: false,
-    coordinatorUsPerEntry: DEFAULT_COORDINATOR_US_PER_ENTRY,
-    spreadOffers: false,
-    verifyCoordinator: false,
+    eagerReports: true,
+    coordinatorUsPerJoin: DEFAULT_COORDINATOR_US_PER_JOIN,
     ...input,
   };
   const random = makeRandom(options.seed);
@@ -131,6 +141,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     outagesOver2s: 0,
     notReceiving: 0,
     peakNotReceiving: 0,
+    secondAsks: 0,
   };
 
   const newPeer = (id: string, maxChildren: number): SimPeer => ({
@@ -158,6 +169,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     failedAt: [],
     retryMs: FIRST_RETRY_MS,
     coordDialed: false,
+    coord: UNPLACED,
     queries: 0,
     bucket: Math.floor(random() * buckets.length),
     liveIndex: -1,
@@ -166,12 +178,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
   const origin = newPeer('origin', options.originMaxChildren);
   Object.assign(origin, { x: 0.5, y: 0.5, access: 0, connected: true, everConnected: true });
   byId.set(origin.id, origin);
-  const coordinator = new Coordinator(
-    origin.id,
-    options.originMaxChildren,
-    options.verifyCoordinator,
-    options.spreadOffers ? random : undefined,
-  );
+  const coordinator = new Coordinator(origin.id, options.originMaxChildren, random);
 
   const positioned = (peer: SimPeer) => peer === origin || peer.parent !== undefined;
   const touch = (peer: SimPeer) => {
@@ -298,29 +305,35 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
 
   // ---- The coordinator round trip (TreeMember.measure), shared by joins and refreshes. ----
 
+  type Offered = Omit<CandidateInfo, 'addrs'>;
+
   /**
-   * Asks the origin (which answers joins one at a time), then pings what it offers, `pings`
-   * times each and all in parallel; `done` gets the ranked list, or undefined when the 10 s
-   * timeout ran out first. `wanted` says whether the asker still cares.
+   * One join request: the origin answers joins one at a time; `done` gets its offer (itself
+   * first), or undefined when the 10 s timeout ran out first. `wanted` says whether the asker
+   * still cares.
    */
-  const measure = (
+  const request = (
     peer: SimPeer,
     exclude: string[],
-    pings: number,
+    withCoord: boolean,
+    refresh: boolean,
     delay: number,
+    deadline: number,
     wanted: () => boolean,
-    done: (ranked: MeasuredCandidate[] | undefined) => void,
+    done: (offer: Offered[] | undefined) => void,
   ) => {
     const rtt = baseRtt(peer, origin);
-    const dial = peer.coordDialed ? 0 : DIAL_RTTS;
+    // A new peer's first offer comes with GET /api/swarm (a TCP handshake and the request, as
+    // peer.ts fetches it); its pings then connect it to the origin, which carries every later
+    // request. A peer whose connection dropped dials again.
+    const fromApi = !peer.coordDialed && !peer.everConnected && !refresh;
+    const dial = peer.coordDialed || fromApi ? 0 : DIAL_RTTS;
     peer.coordDialed = true;
-    const deadline = q.now + delay + JOIN_TIMEOUT_MS;
     q.after(delay + (dial + REQUEST_RTTS - 0.5) * rtt, () => {
       if (!wanted()) return;
       // A join the client gave up on before its turn costs the origin nothing.
       const start = Math.max(q.now, stats.busyUntil);
-      const rebuild = coordinator.stale ? coordinator.size : 0;
-      const serviceMs = COORDINATOR_FIXED_MS + (options.coordinatorUsPerEntry * rebuild) / 1000;
+      const serviceMs = COORDINATOR_FIXED_MS + options.coordinatorUsPerJoin / 1000;
       if (start < deadline) stats.busyUntil = start + serviceMs;
       stats.maxQueueMs = Math.max(stats.maxQueueMs, start - q.now);
       const answeredAt = start + serviceMs + rtt / 2;
@@ -334,36 +347,102 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
         const second = Math.floor(q.now / 1000);
         stats.queriesBySecond.set(second, (stats.queriesBySecond.get(second) ?? 0) + 1);
         stats.queries += 1;
-        const offers = coordinator.answer(
-          peer.id,
+        const coord = withCoord ? roundCoordinate(peer.coord) : undefined;
+        // /api/swarm's offer is for anyone: no joiner, nothing leased.
+        const offer = coordinator.answer(
+          fromApi ? '' : peer.id,
           exclude,
+          coord,
+          refresh || fromApi,
+          fromApi ? undefined : peer.maxChildren,
           origin.children.size,
-          origin.maxChildren,
+          q.now,
         );
-        // Liveness is judged when the origin answers, half an RTT before the pings start.
-        let longest = 0;
-        const measured: MeasuredCandidate[] = [];
-        for (const offer of offers) {
-          if (measured.length === MEASURE_COUNT + 1) break;
-          if (offer.id === peer.id) continue;
-          const target = byId.get(offer.id)!;
-          const rtt = baseRtt(peer, target);
-          let rttMs = Infinity;
-          if (!target.alive) {
-            longest = Math.max(longest, target.silentLeave ? PING_TIMEOUT_MS : rtt);
-          } else {
-            const dial = target === origin ? 0 : DIAL_RTTS;
-            longest = Math.max(longest, (dial + pings * REQUEST_RTTS) * rtt);
-            for (let i = 0; i < pings; i++) rttMs = Math.min(rttMs, sample(rtt));
-          }
-          const { id, depth, freeSlots } = offer;
-          measured.push({ id, addrs: NO_ADDRS, depth, freeSlots, rttMs });
-        }
-        q.after(answeredAt - q.now + longest, () => done(rankCandidates(measured)));
+        const list = [offer.origin, ...offer.candidates];
+        q.after(answeredAt - q.now, () => done(list));
       };
       // An idle origin answers at once; no event needed for the wait.
       if (start === q.now) serve();
       else q.after(start - q.now, serve);
+    });
+  };
+
+  /**
+   * TreeMember.measureOffer: pings what the origin offered, `pings` times each and all in
+   * parallel, stops SETTLE_WINDOW_MS after the first useful answer, learns the coordinate from
+   * the answers and ranks them.
+   */
+  const pingOffer = (
+    peer: SimPeer,
+    offer: Offered[],
+    pings: number,
+    done: (ranked: MeasuredCandidate[]) => void,
+  ) => {
+    const measured: MeasuredCandidate[] = [];
+    const answerAt: number[] = [];
+    let first = Infinity;
+    let last = 0;
+    for (const candidate of offer) {
+      if (measured.length === MEASURE_COUNT + 1) break;
+      if (candidate.id === peer.id) continue;
+      const target = byId.get(candidate.id)!;
+      const rtt = baseRtt(peer, target);
+      let rttMs = Infinity;
+      let at: number;
+      if (!target.alive) {
+        at = target.silentLeave ? PING_TIMEOUT_MS : rtt;
+      } else {
+        const dial = target === origin ? 0 : DIAL_RTTS;
+        at = (dial + pings * REQUEST_RTTS) * rtt;
+        for (let i = 0; i < pings; i++) rttMs = Math.min(rttMs, sample(rtt));
+      }
+      measured.push({ ...candidate, addrs: NO_ADDRS, rttMs });
+      answerAt.push(at);
+      if (Number.isFinite(rttMs) && candidate.freeSlots > 0) first = Math.min(first, at);
+      last = Math.max(last, at);
+    }
+    const cutoff = Math.min(last, first + SETTLE_WINDOW_MS);
+    q.after(cutoff, () => {
+      const answered = measured.filter((_, i) => answerAt[i]! <= cutoff);
+      const samples: RttSample[] = [];
+      for (const { coord, rttMs } of answered) {
+        if (coord && Number.isFinite(rttMs)) samples.push({ coord, rttMs });
+      }
+      if (peer.alive) peer.coord = learn(peer.coord, samples, random);
+      done(rankCandidates(answered));
+    });
+  };
+
+  /**
+   * TreeMember.measure: asks with the peer's coordinate once it is placed; a peer not yet placed
+   * places itself from the spread it was offered and asks once more, for the nearest. `done`
+   * gets the ranked list, or undefined when a request timed out.
+   */
+  const measure = (
+    peer: SimPeer,
+    exclude: string[],
+    pings: number,
+    delay: number,
+    refresh: boolean,
+    wanted: () => boolean,
+    done: (ranked: MeasuredCandidate[] | undefined) => void,
+  ) => {
+    const deadline = q.now + delay + JOIN_TIMEOUT_MS;
+    const placed = isPlaced(peer.coord);
+    request(peer, exclude, placed, refresh, delay, deadline, wanted, (offer) => {
+      if (!offer) return done(undefined);
+      pingOffer(peer, offer, placed || refresh ? pings : 1, (firstRanked) => {
+        if (placed || refresh || !isPlaced(peer.coord)) return done(firstRanked);
+        stats.secondAsks += 1;
+        request(peer, exclude, true, refresh, 0, deadline, wanted, (near) => {
+          if (!near) return done(undefined);
+          pingOffer(peer, near, pings, (nearRanked) => {
+            const ids = new Set(nearRanked.map((candidate) => candidate.id));
+            const rest = firstRanked.filter((candidate) => !ids.has(candidate.id));
+            done(rankCandidates([...nearRanked, ...rest]));
+          });
+        });
+      });
     });
   };
 
@@ -403,7 +482,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     const pings = peer.lostAt === undefined ? 2 : 1;
     peer.queries += 1;
     const wanted = () => running(peer, loop);
-    measure(peer, exclude, pings, delay, wanted, (ranked) => {
+    measure(peer, exclude, pings, delay, false, wanted, (ranked) => {
       if (!running(peer, loop)) return;
       if (ranked) {
         peer.backups = ranked.filter((candidate) => !failedNow(peer, candidate.id, q.now));
@@ -510,6 +589,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
         [parent.id],
         1,
         0,
+        true,
         () => peer.alive,
         (ranked) => {
           if (!same()) return;
@@ -559,7 +639,6 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     }
     buckets[peer.bucket]!.delete(peer);
     open.delete(peer);
-    coordinator.left(peer.id);
     // Closed sockets drop the peer's connection to the origin too, which forgets it at once.
     if (!peer.silentLeave) q.after(baseRtt(peer, origin) / 2, () => coordinator.forget(peer.id));
     const parent = peer.parent;
@@ -675,8 +754,9 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     maxCoordinatorQueueMs: stats.maxQueueMs,
     peakQueriesPerSecond: Math.max(0, ...stats.queriesBySecond.values()),
     treeViewCalls: coordinator.calls,
-    coordinatorMismatches: coordinator.mismatches,
-    candidatesMsPerCall: coordinator.callMs / Math.max(1, coordinator.calls),
+    offerUsPerCall: (1000 * coordinator.callMs) / Math.max(1, coordinator.calls),
+    secondAsks: stats.secondAsks,
+    depthBound: Math.ceil(Math.log(options.peers) / Math.log(MEAN_CAPACITY)) + 2,
     events: q.events,
   };
 }

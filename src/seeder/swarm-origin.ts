@@ -16,7 +16,7 @@ import type { SegmentStore } from '../swarm/segment-store.js';
 import type { Offer, SwarmInfo } from '../swarm/swarm-info.js';
 import type { PeerStats } from '../contracts/stats.js';
 import { startSignalRelay } from './signal-relay.js';
-import { TreeView, type TreeShape } from './tree-view.js';
+import { TreeView, type OfferRequest, type TreeShape } from './tree-view.js';
 
 export interface SwarmOriginOptions {
   streamId: string;
@@ -63,28 +63,31 @@ export async function startSwarmOrigin(options: SwarmOriginOptions): Promise<Swa
   const stopSignals = await startSignalRelay(node, log);
 
   const addrs = () => node.getMultiaddrs().map(String);
-  const offer = (joiner: string, exclude: string[]): Offer => ({
-    t: 'candidates',
-    stream: options.streamId,
-    publicKey: bytesToHex(options.publicKey),
-    httpBase: '',
-    origin: { id: originId, addrs: addrs(), depth: 0, freeSlots: originFreeSlots() },
-    candidates: view.candidates(joiner, exclude).map((candidate) => ({
-      ...candidate,
-      addrs: view.addrs(candidate.id),
-    })),
-  });
+  const offer = (joiner: string, request: Omit<OfferRequest, 'originChildren'>): Offer => {
+    // The live server knows the origin's real children; reports lag behind it.
+    const made = view.offer(joiner, { ...request, originChildren: live.childCount });
+    return {
+      t: 'candidates',
+      stream: options.streamId,
+      publicKey: bytesToHex(options.publicKey),
+      httpBase: '',
+      origin: { ...made.origin, addrs: addrs() },
+      candidates: made.candidates.map((candidate) => ({
+        ...candidate,
+        addrs: view.addrs(candidate.id),
+      })),
+    };
+  };
   const info = (): SwarmInfo => ({
     stream: options.streamId,
     peerId: originId,
     addrs: addrs(),
     publicKey: bytesToHex(options.publicKey),
-    // For a peer not yet known, so nothing of the tree is excluded.
-    offer: offer('', []),
+    // For a peer not yet known, so nothing of the tree is excluded, and nothing is leased: the
+    // page's first join gets a random spread and places itself from its pings.
+    offer: offer('', {}),
   });
 
-  // The live server knows the origin's real children; reports lag behind it.
-  const originFreeSlots = () => Math.max(0, options.maxChildren - live.childCount);
   // Every peer keeps a connection to the origin (it reports over it): when that connection
   // drops the peer is gone, and must not be offered as a parent while its report ages out.
   const onDisconnect = (event: CustomEvent<PeerId>) => view.forget(event.detail.toString());
@@ -99,7 +102,16 @@ export async function startSwarmOrigin(options: SwarmOriginOptions): Promise<Swa
       view.report(peerId, message.report);
       return { t: 'ok' };
     }
-    if (message.t === 'join') return offer(peerId, message.exclude);
+    if (message.t === 'join') {
+      if (message.coord) view.locate(peerId, message.coord);
+      return offer(peerId, {
+        exclude: message.exclude,
+        maxChildren: message.maxChildren,
+        ...(message.coord ? { coord: message.coord } : {}),
+        // A refresh only re-measures backups of a peer that has a parent: it reserves nothing.
+        lease: !message.refresh,
+      });
+    }
     return { t: 'error', message: `unexpected ${message.t}` };
   };
 

@@ -1,7 +1,7 @@
 /** The peer's side of the coordination protocol: ask the origin for candidates, report stats. */
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { FramedStream } from './framed-stream.js';
-import type { ControlMessage, PeerKind, PeerReport } from './messages.js';
+import type { ControlMessage, JoinRequest, PeerKind, PeerReport } from './messages.js';
 import type { SwarmNode } from './node.js';
 import { PROTOCOL } from './protocol.js';
 
@@ -18,14 +18,27 @@ export class CoordClient {
     this.origin = originAddrs.map((addr) => multiaddr(addr));
   }
 
+  /**
+   * Asks for candidate parents. `extra.coord` (the joiner's Vivaldi coordinate) gets the nearest;
+   * `extra.refresh` says the peer is attached and only re-measuring backups (nothing is reserved).
+   */
   async join(
     kind: PeerKind,
     maxChildren: number,
     exclude: string[],
     signal: AbortSignal,
+    extra: Pick<JoinRequest, 'coord' | 'refresh'> = {},
   ): Promise<Candidates> {
     const reply = await this.request(
-      { t: 'join', stream: this.streamId, kind, maxChildren, exclude: exclude.slice(-64) },
+      {
+        t: 'join',
+        stream: this.streamId,
+        kind,
+        maxChildren,
+        exclude: exclude.slice(-64),
+        ...(extra.coord ? { coord: extra.coord } : {}),
+        ...(extra.refresh ? { refresh: true } : {}),
+      },
       signal,
     );
     if (reply.t === 'error') throw new Error(`origin refused to coordinate: ${reply.message}`);

@@ -4,6 +4,7 @@
  */
 import { LIMITS } from './protocol.js';
 import { WireError } from './bytes.js';
+import { MAX_COORDINATE_MS, type Coordinate } from './vivaldi.js';
 
 export type PeerKind = 'relay' | 'browser';
 
@@ -12,6 +13,23 @@ export interface CandidateInfo {
   addrs: string[];
   depth: number;
   freeSlots: number;
+  /** Its Vivaldi coordinate as the origin last heard it, when it sent one. */
+  coord?: Coordinate;
+}
+
+/**
+ * A request for candidate parents. `coord` is the joiner's Vivaldi coordinate, when it has one:
+ * the origin then offers the nearest free peers by predicted RTT. `refresh` marks a peer that is
+ * attached and only re-measuring its backups: the origin reserves slots for real joins only.
+ */
+export interface JoinRequest {
+  t: 'join';
+  stream: string;
+  kind: PeerKind;
+  maxChildren: number;
+  exclude: string[];
+  coord?: Coordinate;
+  refresh?: boolean;
 }
 
 /** What a peer tells the origin every 2 s. */
@@ -41,7 +59,7 @@ export type ControlMessage =
   | { t: 'path'; depth: number; path: string[] }
   | { t: 'get'; kind: 'media' | 'init'; id: number }
   | { t: 'missing' }
-  | { t: 'join'; stream: string; kind: PeerKind; maxChildren: number; exclude: string[] }
+  | JoinRequest
   | {
       t: 'candidates';
       stream: string;
@@ -110,17 +128,32 @@ function obj(value: unknown, what: string): Obj {
   return value as Obj;
 }
 
+/** An optional Vivaldi coordinate: absent stays absent, anything malformed fails. */
+function coordinate(o: Obj, key: string): Coordinate | undefined {
+  if (o[key] === undefined) return undefined;
+  const c = obj(o[key], key);
+  return {
+    x: num(c, 'x', -MAX_COORDINATE_MS, MAX_COORDINATE_MS),
+    y: num(c, 'y', -MAX_COORDINATE_MS, MAX_COORDINATE_MS),
+    h: num(c, 'h', 0, MAX_COORDINATE_MS),
+    e: num(c, 'e', 0, 1),
+  };
+}
+
 const peerIds = (o: Obj, key: string) => strings(o, key, LIMITS.maxPathLength, 128);
 const addrs = (o: Obj, key: string) => strings(o, key, LIMITS.maxAddrs, LIMITS.maxAddrLength);
 
 function candidate(value: unknown): CandidateInfo {
   const o = obj(value, 'candidate');
-  return {
+  const out: CandidateInfo = {
     id: str(o, 'id', 128),
     addrs: addrs(o, 'addrs'),
     depth: int(o, 'depth', 0, 1000),
     freeSlots: int(o, 'freeSlots', 0, 1000),
   };
+  const coord = coordinate(o, 'coord');
+  if (coord) out.coord = coord;
+  return out;
 }
 
 function report(value: unknown): PeerReport {
@@ -188,14 +221,22 @@ export function parseControlValue(value: unknown): ControlMessage {
       return { t: 'get', kind: oneOf(o, 'kind', ['media', 'init'] as const), id: int(o, 'id') };
     case 'missing':
       return { t: 'missing' };
-    case 'join':
-      return {
+    case 'join': {
+      const join: JoinRequest = {
         t: 'join',
         stream: str(o, 'stream', 64),
         kind: oneOf(o, 'kind', ['relay', 'browser'] as const),
         maxChildren: int(o, 'maxChildren', 0, 1000),
         exclude: peerIds(o, 'exclude'),
       };
+      const coord = coordinate(o, 'coord');
+      if (coord) join.coord = coord;
+      if (o.refresh !== undefined) {
+        if (typeof o.refresh !== 'boolean') fail('refresh');
+        if (o.refresh) join.refresh = true;
+      }
+      return join;
+    }
     case 'candidates': {
       const list = o.candidates;
       if (!Array.isArray(list) || list.length > LIMITS.maxCandidates) fail('candidates');

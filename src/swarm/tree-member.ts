@@ -16,6 +16,14 @@ import { ObjectAssembler, ProtocolViolation, type AssemblerHooks } from './objec
 import { rankCandidates, type MeasuredCandidate } from './parent-choice.js';
 import { PROTOCOL } from './protocol.js';
 import { LinkPool, type LinkDial } from './rtc/link-pool.js';
+import {
+  isPlaced,
+  learn,
+  roundCoordinate,
+  UNPLACED,
+  type Coordinate,
+  type RttSample,
+} from './vivaldi.js';
 
 export interface ParentLink {
   id: string;
@@ -113,6 +121,8 @@ export class TreeMember {
   private firstOffer: Candidates | undefined;
   private everAttached = false;
   private readonly links: LinkPool | undefined;
+  /** This peer's Vivaldi coordinate, learnt from every round of pings. */
+  private coord: Coordinate = UNPLACED;
 
   constructor(private readonly options: TreeMemberOptions) {
     this.firstOffer = options.offer;
@@ -140,6 +150,11 @@ export class TreeMember {
     const parent = this.parent;
     if (!parent) return undefined;
     return { depth: parent.depth, path: [...parent.path, this.options.node.peerId.toString()] };
+  }
+
+  /** This peer's network coordinate (Vivaldi), as sent to the origin with each join. */
+  coordinate(): Coordinate {
+    return this.coord;
   }
 
   /** Peers measured as possible parents (nearest first): also good places to fetch gaps from. */
@@ -210,8 +225,11 @@ export class TreeMember {
     const parent = this.parent;
     if (!parent || this.attaching || this.controller.signal.aborted) return;
     try {
-      const measured = await this.measure([parent.id, ...this.banned], 1, (late) =>
-        this.adoptBackups(late),
+      const measured = await this.measure(
+        [parent.id, ...this.banned],
+        1,
+        (late) => this.adoptBackups(late),
+        true,
       );
       if (this.parent === parent)
         this.backups = measured.filter((candidate) => candidate.id !== parent.id);
@@ -235,22 +253,51 @@ export class TreeMember {
   }
 
   /**
-   * Asks the origin for candidates and pings them all at once; returns them ranked nearest first.
-   * It does not wait for the slowest: once one candidate has answered, the others get
-   * SETTLE_WINDOW_MS more. Reaching a browser means a WebRTC dial (a second or more on a busy
-   * machine, or a timeout), and a candidate that answers that much later than the first is not
-   * the nearest. The stragglers' results still arrive, through `onLate`, for the backups.
+   * Asks the origin for candidates and pings them; returns them ranked nearest first. The
+   * request carries this peer's coordinate once it has one, and the origin then offers the
+   * nearest free peers. A peer not yet placed (a first join) is offered a random spread instead;
+   * it places itself from those pings and asks once more, now for the nearest. `refresh`: only
+   * re-measuring backups while attached, so the origin reserves no slots.
    */
   private async measure(
     exclude: string[],
     pings = 2,
     onLate?: (ranked: MeasuredCandidate[]) => void,
+    refresh = false,
   ): Promise<MeasuredCandidate[]> {
     const { options } = this;
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(10_000)]);
-    const reply =
-      this.takeFirstOffer() ??
-      (await options.coord.join(options.kind, options.maxChildren, exclude, signal));
+    const ask = (coord: Coordinate | undefined) =>
+      options.coord.join(options.kind, options.maxChildren, exclude, signal, {
+        ...(coord ? { coord: roundCoordinate(coord) } : {}),
+        refresh,
+      });
+    const placed = isPlaced(this.coord);
+    const reply = this.takeFirstOffer() ?? (await ask(placed ? this.coord : undefined));
+    // Pings only to place itself are one each: the nearest come with the second offer.
+    const first = await this.measureOffer(reply, placed || refresh ? pings : 1, signal, onLate);
+    // A page does not ask twice: each round would cost it WebRTC handshakes while it is still
+    // filling its buffer. Its coordinate, learnt from this round, serves its refreshes.
+    if (placed || refresh || !isPlaced(this.coord) || this.links) return first;
+    const near = await this.measureOffer(await ask(this.coord), pings, signal, onLate);
+    const ids = new Set(near.map((candidate) => candidate.id));
+    return rankCandidates([...near, ...first.filter((candidate) => !ids.has(candidate.id))]);
+  }
+
+  /**
+   * Pings an offer's candidates all at once, learns this peer's coordinate from the answers, and
+   * ranks them. It does not wait for the slowest: once one candidate has answered, the others
+   * get SETTLE_WINDOW_MS more. Reaching a browser means a WebRTC dial (a second or more on a
+   * busy machine, or a timeout), and a candidate that answers that much later than the first is
+   * not the nearest. The stragglers' results still arrive, through `onLate`, for the backups.
+   */
+  private async measureOffer(
+    reply: Candidates,
+    pings: number,
+    signal: AbortSignal,
+    onLate?: (ranked: MeasuredCandidate[]) => void,
+  ): Promise<MeasuredCandidate[]> {
+    const { options } = this;
     const self = options.node.peerId.toString();
     let webrtcDials = 0;
     const list = [reply.origin, ...reply.candidates]
@@ -264,10 +311,13 @@ export class TreeMember {
           this.everAttached || !webrtcOnly(candidate) || webrtcDials++ < FIRST_JOIN_WEBRTC_DIALS,
       );
     const measured: MeasuredCandidate[] = [];
+    /** Pages whose RTT was estimated, not measured: they teach the coordinate nothing. */
+    const estimated = new Set<string>();
     let firstAnswer: () => void = () => undefined;
     const answered = new Promise<void>((resolve) => (firstAnswer = resolve));
     const all = Promise.all(
       list.map(async (candidate) => {
+        if (this.overLink(candidate) && this.everAttached) estimated.add(candidate.id);
         const rttMs = this.overLink(candidate)
           ? await this.linkRtt(candidate.id, signal)
           : await this.rtt(candidate.addrs, pings);
@@ -279,6 +329,10 @@ export class TreeMember {
       all,
       answered.then(() => new Promise((resolve) => setTimeout(resolve, SETTLE_WINDOW_MS))),
     ]);
+    const samples: RttSample[] = measured.flatMap(({ id, coord, rttMs }) =>
+      coord && Number.isFinite(rttMs) && !estimated.has(id) ? [{ coord, rttMs }] : [],
+    );
+    this.coord = learn(this.coord, samples);
     const ranked = rankCandidates(measured);
     const describe = (list: MeasuredCandidate[]) =>
       list.map((c) => `${short(c.id)} d${c.depth} ${c.rttMs.toFixed(1)}ms`).join(', ') || 'none';

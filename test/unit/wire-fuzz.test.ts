@@ -29,6 +29,7 @@ import {
   type PeerReport,
 } from '../../src/swarm/messages.js';
 import { FRAME, FRAME_HEADER_BYTES, LIMITS, MAX_FRAME_BYTES } from '../../src/swarm/protocol.js';
+import { MAX_COORDINATE_MS, type Coordinate } from '../../src/swarm/vivaldi.js';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const MAX_BUFFERED = FRAME_HEADER_BYTES + MAX_FRAME_BYTES;
@@ -104,12 +105,26 @@ const addrList = fc.array(text(LIMITS.maxAddrLength), { maxLength: LIMITS.maxAdd
 const pathList = fc.array(peerId, { maxLength: LIMITS.maxPathLength });
 const nonNegative = (max: number) => fc.double({ min: 0, max, noNaN: true });
 
-const candidateInfo: fc.Arbitrary<CandidateInfo> = fc.record({
-  id: peerId,
-  addrs: addrList,
-  depth: fc.integer({ min: 0, max: 1000 }),
-  freeSlots: fc.integer({ min: 0, max: 1000 }),
+// `+ 0` turns -0 into 0: JSON has no negative zero, so -0 cannot round-trip.
+const coordinateMs = (min: number) =>
+  fc.double({ min, max: MAX_COORDINATE_MS, noNaN: true }).map((value) => value + 0);
+const coordinate: fc.Arbitrary<Coordinate> = fc.record({
+  x: coordinateMs(-MAX_COORDINATE_MS),
+  y: coordinateMs(-MAX_COORDINATE_MS),
+  h: coordinateMs(0),
+  e: fc.double({ min: 0, max: 1, noNaN: true }).map((value) => value + 0),
 });
+
+const candidateInfo: fc.Arbitrary<CandidateInfo> = fc.record(
+  {
+    id: peerId,
+    addrs: addrList,
+    depth: fc.integer({ min: 0, max: 1000 }),
+    freeSlots: fc.integer({ min: 0, max: 1000 }),
+    coord: coordinate,
+  },
+  { requiredKeys: ['id', 'addrs', 'depth', 'freeSlots'] },
+);
 
 const peerReport: fc.Arbitrary<PeerReport> = fc.record({
   kind: peerKind,
@@ -156,13 +171,19 @@ const controlMessage: fc.Arbitrary<ControlMessage> = fc
     }),
     fc.record({ t: fc.constant('get' as const), kind: objectKind, id: u32 }),
     fc.record({ t: fc.constant('missing' as const) }),
-    fc.record({
-      t: fc.constant('join' as const),
-      stream: text(64),
-      kind: peerKind,
-      maxChildren: fc.integer({ min: 0, max: 1000 }),
-      exclude: pathList,
-    }),
+    fc.record(
+      {
+        t: fc.constant('join' as const),
+        stream: text(64),
+        kind: peerKind,
+        maxChildren: fc.integer({ min: 0, max: 1000 }),
+        exclude: pathList,
+        coord: coordinate,
+        // `refresh: false` is sent as no field at all.
+        refresh: fc.constant(true as const),
+      },
+      { requiredKeys: ['t', 'stream', 'kind', 'maxChildren', 'exclude'] },
+    ),
     fc.record({
       t: fc.constant('candidates' as const),
       stream: text(64),
@@ -536,13 +557,21 @@ describe('decodeAnnouncement', () => {
 const cloneJson = (value: ControlMessage): Record<string, unknown> =>
   JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
 
+/** Fields a message may leave out: a peer's coordinate and the refresh mark. */
+const OPTIONAL = new Set(['coord', 'refresh']);
+
 /** Dotted paths of every field a valid message must carry, nested records included. */
 function requiredFields(message: ControlMessage): string[] {
-  const top = Object.keys(message).filter((key) => key !== 't');
+  const top = Object.keys(message).filter((key) => key !== 't' && !OPTIONAL.has(key));
   if (message.t === 'report')
     return [...top, ...Object.keys(message.report).map((key) => `report.${key}`)];
   if (message.t === 'candidates')
-    return [...top, ...Object.keys(message.origin).map((key) => `origin.${key}`)];
+    return [
+      ...top,
+      ...Object.keys(message.origin)
+        .filter((key) => !OPTIONAL.has(key))
+        .map((key) => `origin.${key}`),
+    ];
   return top;
 }
 
@@ -626,6 +655,13 @@ describe('parseControl', () => {
     const long = (n: number) => 'p'.repeat(n);
     const ids = (n: number) => Array.from({ length: n }, (_, i) => `peer${i}`);
     const origin: CandidateInfo = { id: 'o', addrs: [], depth: 0, freeSlots: 1 };
+    const join: ControlMessage = {
+      t: 'join',
+      stream: 's',
+      kind: 'relay',
+      maxChildren: 1,
+      exclude: [],
+    };
     const cases: [ControlMessage, ControlMessage][] = [
       [
         { t: 'attach', stream: long(64), kind: 'relay', after: 0xffffffff },
@@ -692,6 +728,36 @@ describe('parseControl', () => {
         { t: 'get', kind: 'init', id: 1.5 },
       ],
       [
+        { ...join, coord: { x: -MAX_COORDINATE_MS, y: MAX_COORDINATE_MS, h: 0, e: 1 } },
+        { ...join, coord: { x: -MAX_COORDINATE_MS - 1, y: 0, h: 0, e: 1 } },
+      ],
+      [
+        { ...join, coord: { x: 0, y: 0, h: MAX_COORDINATE_MS, e: 0 } },
+        { ...join, coord: { x: 0, y: 0, h: -0.1, e: 0 } },
+      ],
+      [
+        { ...join, coord: { x: 0, y: 0, h: 0, e: 1 }, refresh: true },
+        { ...join, coord: { x: 0, y: 0, h: 0, e: 1.01 }, refresh: true },
+      ],
+      [
+        {
+          t: 'candidates',
+          stream: 's',
+          publicKey: 'k',
+          httpBase: 'h',
+          origin: { ...origin, coord: { x: 1, y: 2, h: 3, e: 0.5 } },
+          candidates: [],
+        },
+        {
+          t: 'candidates',
+          stream: 's',
+          publicKey: 'k',
+          httpBase: 'h',
+          origin: { ...origin, coord: { x: 1, y: 2, h: 3 } as Coordinate },
+          candidates: [],
+        },
+      ],
+      [
         { t: 'error', message: long(512) },
         { t: 'error', message: long(513) },
       ],
@@ -700,6 +766,20 @@ describe('parseControl', () => {
       expect(parseControl(at(ok))).toEqual(ok);
       expect(() => parseControl(at(bad))).toThrow(WireError);
     }
+  });
+
+  it('rejects a malformed optional coordinate or refresh mark, and drops refresh: false', () => {
+    const join = { t: 'join', stream: 's', kind: 'relay', maxChildren: 1, exclude: [] };
+    for (const bad of [
+      { ...join, coord: null },
+      { ...join, coord: [1, 2, 3, 0.5] },
+      { ...join, coord: { x: '1', y: 0, h: 0, e: 0 } },
+      { ...join, coord: { x: Number.MAX_VALUE, y: 0, h: 0, e: 0 } },
+      { ...join, refresh: 'yes' },
+      { ...join, refresh: 1 },
+    ])
+      expect(() => parseControl(utf8(JSON.stringify(bad)))).toThrow(WireError);
+    expect(parseControl(utf8(JSON.stringify({ ...join, refresh: false })))).toEqual(join);
   });
 
   it('rejects invalid UTF-8 and non-object JSON', () => {
