@@ -10,7 +10,7 @@ import { FramedStream } from './framed-stream.js';
 import type { TreePosition } from './live-server.js';
 import { short } from './live-server.js';
 import type { Logger } from './logger.js';
-import type { CandidateInfo, PeerKind } from './messages.js';
+import type { CandidateInfo, ControlMessage, PeerKind } from './messages.js';
 import type { SwarmNode } from './node.js';
 import { ObjectAssembler, ProtocolViolation, type AssemblerHooks } from './object-assembler.js';
 import { rankCandidates, type MeasuredCandidate } from './parent-choice.js';
@@ -86,6 +86,16 @@ const ESTIMATED_LINK_RTT_MS = 50;
 const SETTLE_WINDOW_MS = 150;
 /** How often backups are re-measured while attached (jittered ±25 %); every peer does this, so it is also load on the origin. */
 const REFRESH_MS = 8_000;
+
+/** Backups tried at once when a parent is lost or a join starts. */
+const PARALLEL_ATTACHES = 3;
+
+interface Accepted {
+  candidate: MeasuredCandidate;
+  framed: FramedStream;
+  reply: Extract<ControlMessage, { t: 'accept' }>;
+  transport: ParentLink['transport'];
+}
 
 /** A set whose members drop out `ttlMs` after they were added. */
 class ExpiringSet {
@@ -180,19 +190,15 @@ export class TreeMember {
     const failed = new ExpiringSet(FAILED_MEMORY_MS);
     let delay = 250;
     while (!signal.aborted) {
-      for (const candidate of [...this.backups]) {
+      // A few backups at once: after a crash several of them are often gone or orphaned too,
+      // and trying them one by one spends a round trip on each refusal.
+      for (;;) {
         if (signal.aborted) return;
-        if (this.banned.has(candidate.id) || failed.has(candidate.id)) continue;
-        try {
-          await this.attach(candidate);
-          return;
-        } catch (error) {
-          failed.add(candidate.id);
-          this.backups = this.backups.filter((backup) => backup.id !== candidate.id);
-          this.options.log.debug(
-            `attach to ${short(candidate.id)} failed: ${(error as Error).message}`,
-          );
-        }
+        const batch = this.backups
+          .filter((candidate) => !this.banned.has(candidate.id) && !failed.has(candidate.id))
+          .slice(0, PARALLEL_ATTACHES);
+        if (batch.length === 0) break;
+        if (await this.attachFirst(batch, failed)) return;
       }
       try {
         // Repairing: one ping each is enough; speed matters more than the last millisecond.
@@ -391,7 +397,38 @@ export class TreeMember {
     return best;
   }
 
-  private async attach(candidate: MeasuredCandidate): Promise<void> {
+  /**
+   * Offers to attach to every candidate in `batch` at once and adopts the first that accepts;
+   * any other that accepts is left again at once. Those that fail are remembered in `failed`.
+   */
+  private async attachFirst(batch: MeasuredCandidate[], failed: ExpiringSet): Promise<boolean> {
+    let adopted = false;
+    let win: () => void = () => undefined;
+    const won = new Promise<void>((resolve) => (win = resolve));
+    const attempts = batch.map(async (candidate) => {
+      try {
+        const accepted = await this.handshake(candidate);
+        if (adopted || this.controller.signal.aborted) {
+          await accepted.framed.close();
+          return;
+        }
+        adopted = true;
+        this.adopt(accepted);
+        win();
+      } catch (error) {
+        failed.add(candidate.id);
+        this.backups = this.backups.filter((backup) => backup.id !== candidate.id);
+        this.options.log.debug(
+          `attach to ${short(candidate.id)} failed: ${(error as Error).message}`,
+        );
+      }
+    });
+    await Promise.race([Promise.all(attempts), won]);
+    return adopted;
+  }
+
+  /** Dials a candidate and asks to attach; resolves once it accepted. */
+  private async handshake(candidate: MeasuredCandidate): Promise<Accepted> {
     const { node } = this.options;
     const signal = AbortSignal.any([
       this.controller.signal,
@@ -423,26 +460,31 @@ export class TreeMember {
       if (reply.t === 'reject') throw new Error(`rejected: ${reply.reason}`);
       if (reply.t !== 'accept') throw new Error(`unexpected ${reply.t}`);
       if (reply.path.includes(node.peerId.toString())) throw new Error('would form a loop');
-      const repairMs = this.lostAt === undefined ? undefined : Date.now() - this.lostAt;
-      this.lostAt = undefined;
-      this.everAttached = true;
-      this.parent = {
-        id: candidate.id,
-        rttMs: candidate.rttMs,
-        framed,
-        depth: reply.depth,
-        path: reply.path,
-        attachedAt: Date.now(),
-        backfillUntil: reply.have?.[1] ?? -1,
-        transport,
-      };
-      this.options.onParentChanged(this.parent, repairMs);
-      void this.receive(this.parent);
-      this.scheduleRefresh();
+      return { candidate, framed, reply, transport };
     } catch (error) {
       framed.abort(error as Error);
       throw error;
     }
+  }
+
+  /** Makes an accepted candidate the parent and starts reading from it. */
+  private adopt({ candidate, framed, reply, transport }: Accepted): void {
+    const repairMs = this.lostAt === undefined ? undefined : Date.now() - this.lostAt;
+    this.lostAt = undefined;
+    this.everAttached = true;
+    this.parent = {
+      id: candidate.id,
+      rttMs: candidate.rttMs,
+      framed,
+      depth: reply.depth,
+      path: reply.path,
+      attachedAt: Date.now(),
+      backfillUntil: reply.have?.[1] ?? -1,
+      transport,
+    };
+    this.options.onParentChanged(this.parent, repairMs);
+    void this.receive(this.parent);
+    this.scheduleRefresh();
   }
 
   /** Reads the parent's stream until it ends, then finds a new parent. */

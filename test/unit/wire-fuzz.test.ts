@@ -193,6 +193,12 @@ const controlMessage: fc.Arbitrary<ControlMessage> = fc
       candidates: fc.array(candidateInfo, { maxLength: LIMITS.maxCandidates }),
     }),
     fc.record({ t: fc.constant('report' as const), stream: text(64), report: peerReport }),
+    fc.record({
+      t: fc.constant('rtc-offer' as const),
+      peer: text(128),
+      sdp: fc.string({ maxLength: LIMITS.sdpChars }),
+    }),
+    fc.record({ t: fc.constant('rtc-answer' as const), sdp: fc.string({ maxLength: 2048 }) }),
     fc.record({ t: fc.constant('ok' as const) }),
     fc.record({ t: fc.constant('error' as const), message: text(512) }),
   )
@@ -663,6 +669,14 @@ describe('parseControl', () => {
       exclude: [],
     };
     const cases: [ControlMessage, ControlMessage][] = [
+      [
+        { t: 'rtc-answer', sdp: long(LIMITS.sdpChars) },
+        { t: 'rtc-answer', sdp: long(LIMITS.sdpChars + 1) },
+      ],
+      [
+        { t: 'rtc-offer', peer: long(128), sdp: '' },
+        { t: 'rtc-offer', peer: long(129), sdp: '' },
+      ],
       [
         { t: 'attach', stream: long(64), kind: 'relay', after: 0xffffffff },
         { t: 'attach', stream: long(65), kind: 'relay', after: 0xffffffff },
