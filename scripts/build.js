@@ -43,6 +43,9 @@ await Promise.all([
     },
     outdir: 'web/dist',
     bundle: true,
+    // The player loads the swarm's code (libp2p, WebRTC) as a chunk of its own, after hls.js.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     platform: 'browser',
     format: 'esm',
     target: 'chrome110',

@@ -9,9 +9,10 @@ import type { SwarmPeer } from '../swarm/peer.js';
 import { SegmentSource, parseMediaUrl } from '../swarm/segment-source.js';
 import type { PlayerStats } from './player-stats.js';
 import { renderStats } from './stats-panel.js';
-import { startBrowserPeer } from './swarm-client.js';
 import { SwarmDeadline } from './swarm-deadline.js';
 import { swarmFragmentLoader } from './swarm-fragment-loader.js';
+import { swarmPlaylistLoader } from './swarm-playlist-loader.js';
+import { renderPlaylist } from '../swarm/playlist.js';
 import { swarmView } from './swarm-view.js';
 
 const params = new URLSearchParams(location.search);
@@ -42,6 +43,7 @@ const stats: Omit<PlayerStats, 'swarm' | 'p2pShare'> = {
   longestStallSeconds: 0,
   startupMs: null,
   joinMs: null,
+  joinStartedMs: null,
   fatalErrors: [],
   recoveredErrors: 0,
 };
@@ -51,6 +53,14 @@ let source: SegmentSource | undefined;
 let joined: () => void = () => undefined;
 const joinedOrGaveUp = new Promise<void>((resolve) => (joined = resolve));
 const deadline = new SwarmDeadline();
+/** When this page's peer last received a segment (performance.now()), for the local playlist. */
+let lastArrival = -Infinity;
+/** Segments in a playlist, as the origin's (its default window). */
+const PLAYLIST_SEGMENTS = 6;
+/** The longest the swarm waits for the first frame before it starts joining anyway. */
+const JOIN_AFTER_MS = 2_000;
+/** A swarm that delivered nothing for this long is not trusted for the playlist: ask the origin. */
+const QUIET_MS = 2_500;
 /** The newest media segment hls.js has loaded, from anywhere: a parent need not send it again. */
 let newestLoaded: number | null = null;
 let stallStartedAt: number | undefined;
@@ -105,6 +115,17 @@ async function swarmSource(waitMs: number): Promise<SegmentSource | undefined> {
   return source;
 }
 
+/**
+ * The live playlist from this page's own verified segments (see swarm-playlist-loader.ts), or
+ * undefined while the page has not joined or the swarm has gone quiet.
+ */
+function localPlaylist(): string | undefined {
+  if (!peer || performance.now() - lastArrival > QUIET_MS) return undefined;
+  const segments = peer.store.playlistWindow(PLAYLIST_SEGMENTS);
+  if (segments.length < 3 || !peer.store.init(segments.at(-1)!.initId)) return undefined;
+  return renderPlaylist({ segments, targetDuration: 1, ended: false });
+}
+
 function noteLoaded(bytes: number, from: 'peers' | 'http', elapsedMs: number): void {
   stats.bytesFrom[from] += bytes;
   if (from === 'http') deadline.noteHttpFetch(elapsedMs);
@@ -118,12 +139,15 @@ function start(): void {
   }
   stats.state = 'loading';
   hls = new Hls({
-    liveSyncDurationCount: 3,
-    liveMaxLatencyDurationCount: 10,
+    // Half a segment more than hls.js's default of three: a page that also feeds other pages
+    // can be late to a segment by a busy moment, and the buffer should absorb that, not stall.
+    liveSyncDuration: 3.5,
+    liveMaxLatencyDuration: 10,
     // Drift behind the live edge (a slow start, a wait on the swarm) is won back by playing up
     // to 10 % faster, instead of being carried for the rest of the broadcast.
     maxLiveSyncPlaybackRate: 1.1,
     backBufferLength: 30,
+    pLoader: swarmPlaylistLoader({ playlist: localPlaylist }),
     fLoader: swarmFragmentLoader({
       stream,
       source: swarmSource,
@@ -177,6 +201,7 @@ function onError(data: ErrorData): void {
 
 video.addEventListener('playing', () => {
   hasPlayed = true;
+  firstFrame();
   stats.startupMs ??= Math.round(performance.now() - loadedAt);
   stats.state = 'playing';
   showNotice(undefined);
@@ -222,19 +247,35 @@ function snapshot(): PlayerStats {
   });
 }
 
+/** Playback comes first: the swarm's start-up work waits for the first frame (or 2 s). */
+let firstFrame: () => void = () => undefined;
+const playing = new Promise<void>((resolve) => {
+  firstFrame = resolve;
+  setTimeout(resolve, JOIN_AFTER_MS);
+});
+
 if (p2p) {
-  startBrowserPeer(maxChildren, () => newestLoaded).then(
-    (started) => {
-      peer = started;
-      stats.joinMs = Math.round(performance.now() - loadedAt);
-      source = new SegmentSource(started.store);
-      joined();
-    },
-    (error: unknown) => {
-      console.warn('swarm unavailable; playing over HTTP', error);
-      joined();
-    },
-  );
+  // The swarm's code (libp2p, WebRTC) is most of the page's script: a chunk of its own, fetched
+  // and parsed beside hls.js's start instead of before it.
+  const swarmCode = import('./swarm-client.js');
+  Promise.all([swarmCode, playing])
+    .then(([{ startBrowserPeer }]) => {
+      stats.joinStartedMs = Math.round(performance.now() - loadedAt);
+      return startBrowserPeer(maxChildren, () => newestLoaded, viewerId);
+    })
+    .then(
+      (started) => {
+        peer = started;
+        started.store.onSegment(() => (lastArrival = performance.now()));
+        stats.joinMs = Math.round(performance.now() - loadedAt);
+        source = new SegmentSource(started.store);
+        joined();
+      },
+      (error: unknown) => {
+        console.warn('swarm unavailable; playing over HTTP', error);
+        joined();
+      },
+    );
 }
 setInterval(() => {
   if (!document.hidden) renderStats(panel, snapshot());

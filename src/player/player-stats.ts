@@ -42,6 +42,11 @@ export interface PlayerStats {
   startupMs: number | null;
   /** Milliseconds from page load to this page's peer first attaching to the tree. */
   joinMs: number | null;
+  /**
+   * When the page started joining (ms after load): it waits for its first frame, so the
+   * join itself took joinMs − joinStartedMs.
+   */
+  joinStartedMs: number | null;
   fatalErrors: string[];
   recoveredErrors: number;
   swarm: SwarmViewStats;

@@ -13,6 +13,7 @@ const consoleLog: Logger = {
 export function startBrowserPeer(
   maxChildren: number,
   heldByPlayer: () => number | null,
+  viewerId: string,
 ): Promise<SwarmPeer> {
   return startSwarmPeer({
     seeder: location.origin,
@@ -22,5 +23,6 @@ export function startBrowserPeer(
     listen: BROWSER_LISTEN,
     log: consoleLog,
     rtcLinks: true,
+    viewerId,
   });
 }

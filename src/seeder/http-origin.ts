@@ -6,7 +6,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import { join } from 'node:path';
 import { packageRoot } from '../runtime/package-root.js';
 import type { OriginStats } from './origin-stats.js';
-import { renderPlaylist } from './playlist.js';
+import { renderPlaylist } from '../swarm/playlist.js';
 import { encodeAnnouncement } from '../swarm/announcement.js';
 import type { SwarmInfo } from '../swarm/swarm-info.js';
 import type { SegmentStore } from '../swarm/segment-store.js';

@@ -63,6 +63,7 @@ export async function startSeeder(config: BroadcastConfig, log: Logger): Promise
       maxChildren: config.maxChildren,
       log,
       onSwarmBytes: (bytes) => stats.countBytes('swarm', bytes),
+      onViewerReport: (viewer) => stats.sawViewer(viewer),
     });
   } catch (error) {
     await gate?.gate.close();

@@ -29,6 +29,8 @@ export interface SwarmOriginOptions {
   log: Logger;
   /** Media bytes the origin pushed or served into the swarm. */
   onSwarmBytes: (bytes: number) => void;
+  /** A page reported in, with its viewer id: it still watches (its playlist comes from peers). */
+  onViewerReport?: (viewer: string) => void;
 }
 
 export interface SwarmOrigin {
@@ -100,6 +102,7 @@ export async function startSwarmOrigin(options: SwarmOriginOptions): Promise<Swa
     }
     if (message.t === 'report') {
       view.report(peerId, message.report);
+      if (message.report.viewer) options.onViewerReport?.(message.report.viewer);
       return { t: 'ok' };
     }
     if (message.t === 'join') {

@@ -50,6 +50,11 @@ export interface PeerReport {
   originLatencyMs: number;
   originLatencyP95Ms: number;
   addrs: string[];
+  /**
+   * A page's viewer id (the `?viewer=` of its playlist requests): a joined page takes its
+   * playlist from the swarm, so its reports are what keep it counted as a viewer.
+   */
+  viewer?: string;
 }
 
 export type ControlMessage =
@@ -175,6 +180,7 @@ function report(value: unknown): PeerReport {
     originLatencyMs: num(o, 'originLatencyMs', 0, 600_000),
     originLatencyP95Ms: num(o, 'originLatencyP95Ms', 0, 600_000),
     addrs: addrs(o, 'addrs'),
+    ...(o.viewer === undefined ? {} : { viewer: str(o, 'viewer', 64) }),
   };
 }
 

@@ -43,6 +43,8 @@ export interface SwarmPeerOptions {
    * (`rtc/rtc-links.ts`) instead of libp2p's circuit-relay route. Needs RTCPeerConnection.
    */
   rtcLinks?: boolean;
+  /** A page's viewer id, sent with its reports so the origin keeps counting it as a viewer. */
+  viewerId?: string;
 }
 
 export interface SwarmPeer {
@@ -117,6 +119,7 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
         originId: info.peerId,
         log,
         onIncoming: (link) => void live.acceptChild(link.stream, link.peerId),
+        accepting: () => live.childCount < options.maxChildren,
       })
     : undefined;
 
@@ -236,6 +239,7 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
       originLatencyMs: counters.originLatencyMs,
       originLatencyP95Ms: counters.originLatencyP95Ms,
       addrs: dialableAddrs(node),
+      ...(options.viewerId ? { viewer: options.viewerId } : {}),
     };
   };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LivePublisher } from '../../src/seeder/live-publisher.js';
-import { renderPlaylist } from '../../src/seeder/playlist.js';
+import { renderPlaylist } from '../../src/swarm/playlist.js';
 import { generateKeyPair } from '../../src/seeder/stream-key.js';
 import { verifyAnnouncement } from '../../src/swarm/announcement.js';
 import { SegmentStore } from '../../src/swarm/segment-store.js';

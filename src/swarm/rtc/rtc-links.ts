@@ -31,6 +31,8 @@ export interface RtcLinksInit {
   log: Logger;
   /** A caller's link is open: hand it to the live server, which reads its attach request. */
   onIncoming: (link: RtcLink) => void;
+  /** Whether this page takes children now: a full page refuses a call before any handshake. */
+  accepting?: () => boolean;
   /** Incoming handshakes under way at once; more are refused (a flood costs the page little). */
   maxPendingIncoming?: number;
 }
@@ -146,8 +148,14 @@ export class RtcLinks {
       framed.abort(new Error('signalling only through the origin'));
       return;
     }
-    if (this.pendingIncoming >= (this.init.maxPendingIncoming ?? 4)) {
-      framed.send({ type: 'control', message: { t: 'error', message: 'busy' } });
+    const refusal =
+      this.init.accepting?.() === false
+        ? 'full'
+        : this.pendingIncoming >= (this.init.maxPendingIncoming ?? 4)
+          ? 'busy'
+          : undefined;
+    if (refusal) {
+      framed.send({ type: 'control', message: { t: 'error', message: refusal } });
       await framed.close();
       return;
     }

@@ -1,5 +1,5 @@
-/** Renders the live media playlist (RFC 8216) from the segment window. Pure. */
-import type { LiveSegment } from '../swarm/segment-store.js';
+/** Renders the live media playlist (RFC 8216) from a segment window: the origin's, and a joined page's own. Pure. */
+import type { LiveSegment } from './segment-store.js';
 
 export interface PlaylistInput {
   segments: readonly LiveSegment[];
