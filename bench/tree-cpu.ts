@@ -11,28 +11,12 @@
 import { parseArgs } from 'node:util';
 import { TreeView } from '../src/seeder/tree-view.js';
 import type { PeerReport } from '../src/swarm/messages.js';
+import { positionReport } from '../test/helpers/position-report.js';
 import { CAPACITIES } from './tree-sim/model.js';
 import { makeRandom } from './tree-sim/random.js';
 
 function report(parent: string, depth: number, maxChildren: number, children: number): PeerReport {
-  return {
-    kind: 'relay',
-    parent,
-    depth,
-    rttMs: 10,
-    children,
-    maxChildren,
-    segmentsReceived: 0,
-    firstSequence: null,
-    lastSequence: null,
-    missedSegments: 0,
-    bytesFromPeers: 0,
-    bytesFromOrigin: 0,
-    bytesUploaded: 0,
-    originLatencyMs: 0,
-    originLatencyP95Ms: 0,
-    addrs: [],
-  };
+  return positionReport({ parent, depth, maxChildren, children });
 }
 
 interface Cost {

@@ -5,6 +5,7 @@
  */
 import { rankCandidates, type MeasuredCandidate } from '../../src/swarm/parent-choice.js';
 import type { CandidateInfo, PeerReport } from '../../src/swarm/messages.js';
+import { positionReport } from '../../test/helpers/position-report.js';
 import {
   isPlaced,
   learn,
@@ -200,24 +201,15 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     }
   };
 
-  const reportOf = (peer: SimPeer): PeerReport => ({
-    kind: 'relay',
-    parent: peer.parent?.id ?? null,
-    depth: peer.parent ? peer.depth : 0,
-    rttMs: peer.parent ? baseRtt(peer, peer.parent) : 0,
-    children: peer.children.size,
-    maxChildren: peer.maxChildren,
-    segmentsReceived: 0,
-    firstSequence: null,
-    lastSequence: null,
-    missedSegments: 0,
-    bytesFromPeers: 0,
-    bytesFromOrigin: 0,
-    bytesUploaded: 0,
-    originLatencyMs: 0,
-    originLatencyP95Ms: 0,
-    addrs: NO_ADDRS,
-  });
+  const reportOf = (peer: SimPeer): PeerReport =>
+    positionReport({
+      parent: peer.parent?.id ?? null,
+      depth: peer.parent ? peer.depth : 0,
+      rttMs: peer.parent ? baseRtt(peer, peer.parent) : 0,
+      children: peer.children.size,
+      maxChildren: peer.maxChildren,
+      addrs: NO_ADDRS,
+    });
 
   /** peer.ts also reports on every change; the report lands after the one-way delay. */
   const reportSoon = (peer: SimPeer) => {

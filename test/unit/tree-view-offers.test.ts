@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { LEASE_MS, TreeView } from '../../src/seeder/tree-view.js';
 import type { PeerReport } from '../../src/swarm/messages.js';
+import { positionReport } from '../helpers/position-report.js';
 import { makeRandom } from '../../bench/tree-sim/random.js';
 
 const ORIGIN = 'origin';
@@ -17,24 +18,7 @@ function report(
   maxChildren: number,
   children = 0,
 ): PeerReport {
-  return {
-    kind: 'relay',
-    parent,
-    depth,
-    rttMs: 10,
-    children,
-    maxChildren,
-    segmentsReceived: 0,
-    firstSequence: null,
-    lastSequence: null,
-    missedSegments: 0,
-    bytesFromPeers: 0,
-    bytesFromOrigin: 0,
-    bytesUploaded: 0,
-    originLatencyMs: 0,
-    originLatencyP95Ms: 0,
-    addrs: [],
-  };
+  return positionReport({ parent, depth, maxChildren, children });
 }
 
 const ids = (list: { id: string }[]) => list.map((entry) => entry.id).sort();

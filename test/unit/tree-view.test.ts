@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { REPORT_TTL_MS, TreeView } from '../../src/seeder/tree-view.js';
 import type { PeerReport } from '../../src/swarm/messages.js';
+import { positionReport } from '../helpers/position-report.js';
 import {
   DEPTH_PENALTY_MS,
   rankCandidates,
@@ -14,24 +15,13 @@ import {
 const ORIGIN = 'origin';
 
 function report(parent: string | null, depth: number, maxChildren = 2, children = 0): PeerReport {
-  return {
-    kind: 'relay',
+  return positionReport({
     parent,
     depth,
-    rttMs: 10,
-    children,
     maxChildren,
-    segmentsReceived: 0,
-    firstSequence: null,
-    lastSequence: null,
-    missedSegments: 0,
-    bytesFromPeers: 0,
-    bytesFromOrigin: 0,
-    bytesUploaded: 0,
-    originLatencyMs: 0,
-    originLatencyP95Ms: 0,
+    children,
     addrs: [`/ip4/127.0.0.1/tcp/1/p2p/${parent ?? 'none'}`],
-  };
+  });
 }
 
 /** Builds a view from `id: [parent, depth, maxChildren?]` entries, all reported at time 0. */
