@@ -87,8 +87,15 @@ const SETTLE_WINDOW_MS = 150;
 /** How often backups are re-measured while attached (jittered ±25 %); every peer does this, so it is also load on the origin. */
 const REFRESH_MS = 8_000;
 
-/** Backups tried at once when a parent is lost or a join starts. */
-const PARALLEL_ATTACHES = 3;
+/**
+ * Backups asked at once when a parent is lost or a join starts: after a crash several of them
+ * are often gone or orphaned too, and each refusal asked in turn costs a round trip. Pages
+ * (links) open at most two at a time: each is a WebRTC handshake.
+ */
+const PARALLEL_ATTACHES = 7;
+const PARALLEL_LINK_ATTACHES = 2;
+/** Once one candidate accepted, how long nearer ones still have to accept too. */
+const ACCEPT_GRACE_MS = 150;
 
 interface Accepted {
   candidate: MeasuredCandidate;
@@ -190,12 +197,12 @@ export class TreeMember {
     const failed = new ExpiringSet(FAILED_MEMORY_MS);
     let delay = 250;
     while (!signal.aborted) {
-      // A few backups at once: after a crash several of them are often gone or orphaned too,
-      // and trying them one by one spends a round trip on each refusal.
       for (;;) {
         if (signal.aborted) return;
+        let links = 0;
         const batch = this.backups
           .filter((candidate) => !this.banned.has(candidate.id) && !failed.has(candidate.id))
+          .filter((candidate) => !this.overLink(candidate) || links++ < PARALLEL_LINK_ATTACHES)
           .slice(0, PARALLEL_ATTACHES);
         if (batch.length === 0) break;
         if (await this.attachFirst(batch, failed)) return;
@@ -398,33 +405,52 @@ export class TreeMember {
   }
 
   /**
-   * Offers to attach to every candidate in `batch` at once and adopts the first that accepts;
-   * any other that accepts is left again at once. Those that fail are remembered in `failed`.
+   * Asks every candidate in `batch` at once (ranked, nearest first) and adopts the best that
+   * accepts: once one has accepted, the others get ACCEPT_GRACE_MS more, then the highest-ranked
+   * yes wins. Every other yes is left again at once. Those that fail are remembered in `failed`.
    */
   private async attachFirst(batch: MeasuredCandidate[], failed: ExpiringSet): Promise<boolean> {
-    let adopted = false;
-    let win: () => void = () => undefined;
-    const won = new Promise<void>((resolve) => (win = resolve));
-    const attempts = batch.map(async (candidate) => {
-      try {
-        const accepted = await this.handshake(candidate);
-        if (adopted || this.controller.signal.aborted) {
-          await accepted.framed.close();
-          return;
-        }
-        adopted = true;
-        this.adopt(accepted);
-        win();
-      } catch (error) {
-        failed.add(candidate.id);
-        this.backups = this.backups.filter((backup) => backup.id !== candidate.id);
-        this.options.log.debug(
-          `attach to ${short(candidate.id)} failed: ${(error as Error).message}`,
-        );
-      }
+    const answers: (Accepted | undefined | null)[] = batch.map(() => null);
+    let someoneAccepted: () => void = () => undefined;
+    const accepted = new Promise<void>((resolve) => (someoneAccepted = resolve));
+    // Decided early when the nearest still in the running has said yes.
+    let decide: () => void = () => undefined;
+    const decided = new Promise<void>((resolve) => (decide = resolve));
+    const check = () => {
+      const first = answers.find((answer) => answer !== undefined);
+      if (first) decide();
+    };
+    const attempts = batch.map((candidate, index) =>
+      this.handshake(candidate).then(
+        (answer) => {
+          answers[index] = answer;
+          someoneAccepted();
+          check();
+          return answer;
+        },
+        (error: unknown) => {
+          answers[index] = undefined;
+          check();
+          failed.add(candidate.id);
+          this.backups = this.backups.filter((backup) => backup.id !== candidate.id);
+          this.options.log.debug(
+            `attach to ${short(candidate.id)} failed: ${(error as Error).message}`,
+          );
+          return undefined;
+        },
+      ),
+    );
+    await Promise.race([
+      Promise.all(attempts),
+      decided,
+      accepted.then(() => sleep(ACCEPT_GRACE_MS, this.controller.signal)),
+    ]);
+    const best = this.controller.signal.aborted ? -1 : answers.findIndex((answer) => answer);
+    if (best >= 0) this.adopt(answers[best]!);
+    attempts.forEach((attempt, index) => {
+      if (index !== best) void attempt.then((answer) => answer?.framed.close());
     });
-    await Promise.race([Promise.all(attempts), won]);
-    return adopted;
+    return best >= 0;
   }
 
   /** Dials a candidate and asks to attach; resolves once it accepted. */
