@@ -53,7 +53,7 @@ export interface SwarmPeer {
   readonly store: SegmentStore;
   readonly info: SwarmInfo;
   parent(): ParentLink | undefined;
-  /** Page-to-page WebRTC links open or opening (0 where rtcLinks is off). */
+  /** Page-to-page WebRTC links connected now (0 where rtcLinks is off). */
   links(): number;
   report(): PeerReport;
   stop(): Promise<void>;

@@ -54,9 +54,11 @@ export class RtcLinks {
 
   constructor(private readonly init: RtcLinksInit) {}
 
-  /** Peer connections open or opening. */
+  /** Links connected now (offers made ahead and handshakes under way are not counted). */
   get size(): number {
-    return this.peers.size;
+    let connected = 0;
+    for (const peer of this.peers) if (peer.connectionState === 'connected') connected += 1;
+    return connected;
   }
 
   /**
