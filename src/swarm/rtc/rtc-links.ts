@@ -1,7 +1,8 @@
 /**
  * Page-to-page WebRTC links, signalled over the connection each page already has to the origin:
- * one offer and one answer (`/swarmcast/signal/1.0.0`), with every ICE candidate gathered into
- * the SDP first. That replaces the circuit-relay route (a relayed connection, its Noise handshake
+ * one offer and one answer (`/swarmcast/signal/1.0.0`). The offer, made ahead of time, carries
+ * the caller's host candidates; the answer goes back at once without the callee's, which the
+ * caller learns from the callee's connectivity checks. That replaces the circuit-relay route (a relayed connection, its Noise handshake
  * and stream negotiation, then trickled candidates: about six round trips through the origin, each
  * slow on a busy page) with one round trip. The link is one negotiated data channel that carries
  * the live protocol's frames directly. The origin names the caller, so a page trusts a caller's
