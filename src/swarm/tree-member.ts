@@ -13,7 +13,7 @@ import type { Logger } from './logger.js';
 import type { CandidateInfo, ControlMessage, PeerKind } from './messages.js';
 import type { SwarmNode } from './node.js';
 import { ObjectAssembler, ProtocolViolation, type AssemblerHooks } from './object-assembler.js';
-import { rankCandidates, type MeasuredCandidate } from './parent-choice.js';
+import { nearerParent, rankCandidates, type MeasuredCandidate } from './parent-choice.js';
 import { PROTOCOL } from './protocol.js';
 import { LinkPool, type LinkDial } from './rtc/link-pool.js';
 import {
@@ -96,6 +96,8 @@ const PARALLEL_ATTACHES = 7;
 const PARALLEL_LINK_ATTACHES = 2;
 /** Once one candidate accepted, how long nearer ones still have to accept too. */
 const ACCEPT_GRACE_MS = 150;
+/** At most one move to a nearer parent in this long: each shifts this peer's whole subtree. */
+const MOVE_COOLDOWN_MS = 20_000;
 
 interface Accepted {
   candidate: MeasuredCandidate;
@@ -137,6 +139,8 @@ export class TreeMember {
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private firstOffer: Candidates | undefined;
   private everAttached = false;
+  private moving = false;
+  private movedAt = -Infinity;
   private readonly links: LinkPool | undefined;
   /** This peer's Vivaldi coordinate, learnt from every round of pings. */
   private coord: Coordinate = UNPLACED;
@@ -211,7 +215,7 @@ export class TreeMember {
         // Repairing: one ping each is enough; speed matters more than the last millisecond.
         const pings = this.lostAt === undefined ? 2 : 1;
         const measured = await this.measure([...failed.values(), ...this.banned], pings, (late) =>
-          this.adoptBackups(late),
+          this.lateAnswers(late),
         );
         this.backups = measured.filter((candidate) => !failed.has(candidate.id));
         if (this.backups.length > 0) continue;
@@ -241,11 +245,13 @@ export class TreeMember {
       const measured = await this.measure(
         [parent.id, ...this.banned],
         1,
-        (late) => this.adoptBackups(late),
+        (late) => this.lateAnswers(late),
         true,
       );
-      if (this.parent === parent)
+      if (this.parent === parent) {
         this.backups = measured.filter((candidate) => candidate.id !== parent.id);
+        void this.moveIfNearer(measured);
+      }
     } catch (error) {
       this.options.log.debug(`refreshing backups failed: ${(error as Error).message}`);
     }
@@ -256,6 +262,56 @@ export class TreeMember {
     const offer = this.firstOffer;
     this.firstOffer = undefined;
     return offer;
+  }
+
+  /**
+   * A measurement's stragglers: a candidate that answered after the choice was made may still be
+   * the nearest (its dial was slow, not its path). Once any attach in progress is done, they
+   * become the backups, and a clearly nearer one becomes the parent.
+   */
+  private lateAnswers(ranked: MeasuredCandidate[]): void {
+    void (this.attaching ?? Promise.resolve()).then(() => {
+      this.adoptBackups(ranked);
+      void this.moveIfNearer(ranked);
+    });
+  }
+
+  /**
+   * Make-before-break: attaches to a clearly nearer candidate (`nearerParent`) and only then
+   * leaves the current parent, which is why no segment is missed. Never over a page link: there
+   * RTTs are estimates, and each link is a handshake.
+   */
+  private async moveIfNearer(ranked: MeasuredCandidate[]): Promise<void> {
+    const parent = this.parent;
+    if (!parent || this.attaching || this.moving) return;
+    if (Date.now() - this.movedAt < MOVE_COOLDOWN_MS) return;
+    const target = nearerParent(
+      { rttMs: parent.rttMs, depth: parent.depth - 1 },
+      ranked.filter(
+        (candidate) =>
+          candidate.id !== parent.id && !this.banned.has(candidate.id) && !this.overLink(candidate),
+      ),
+    );
+    if (!target) return;
+    this.moving = true;
+    this.movedAt = Date.now();
+    try {
+      const answer = await this.handshake(target);
+      if (this.parent !== parent || this.attaching || this.controller.signal.aborted) {
+        void answer.framed.close();
+        return;
+      }
+      this.options.log.info(
+        `moving to nearer parent ${short(target.id)} (rtt ${parent.rttMs.toFixed(1)} -> ${target.rttMs.toFixed(1)} ms)`,
+      );
+      this.adopt(answer);
+      this.backups = this.backups.filter((candidate) => candidate.id !== target.id);
+      parent.framed.abort(new Error('moved to a nearer parent'));
+    } catch (error) {
+      this.options.log.debug(`move to ${short(target.id)} failed: ${(error as Error).message}`);
+    } finally {
+      this.moving = false;
+    }
   }
 
   /** Takes a complete measurement as the backups, once attached (never the parent itself). */

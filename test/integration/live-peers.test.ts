@@ -70,15 +70,59 @@ describe('live peers', () => {
       );
       expect(Number(measured[1])).toBeGreaterThanOrEqual(80);
       expect(joiner.cli.stderr()).toMatch(new RegExp(`${near.id.slice(-8)} d1`));
+      // Usually chosen at once; when the near relay's dial was the slow one, its late answer
+      // moves the joiner there (make-before-break) as soon as the join is done.
       const stats = await eventually(
-        () => peerStats(url, joiner.id),
+        async () => {
+          const stats = await peerStats(url, joiner.id);
+          return stats?.parent === near.id ? stats : undefined;
+        },
         10_000,
-        'the joiner to report',
-      );
-      expect(stats.parent).toBe(near.id);
+        'the joiner to settle under the near relay',
+      ).catch(async (error: Error) => {
+        throw new Error(
+          `${error.message}; near ${near.id}, distant ${distant.id}; the origin sees ${JSON.stringify(await peerStats(url, joiner.id))}; the joiner said:\n${joiner.cli.stdout()}${joiner.cli.stderr()}`,
+        );
+      });
       expect(stats.depth).toBe(2);
     }
     expect((await peerStats(url, distant.id))?.children).toBe(0);
+  });
+
+  it('an attached peer moves to a clearly nearer parent that frees up, and misses no segment', async () => {
+    const url = await seeder(2);
+    const distant = await distantRelay(url, 40);
+    // Takes the origin's second slot and feeds nobody, so the joiner can only go below `distant`.
+    const filler = await relay(url, ['--max-children', '0']);
+    const joiner = await relay(url, ['-v']);
+    const before = await eventually(
+      async () => {
+        const stats = await peerStats(url, joiner.id);
+        return stats?.parent ? stats : undefined;
+      },
+      10_000,
+      'the joiner to attach',
+    );
+    expect(before.parent).toBe(distant.id);
+    const originId = (await peerStats(url, distant.id))!.parent;
+
+    await filler.cli.stop();
+    // The next refresh of its backups (every 6-10 s) finds the origin free and 80 ms nearer.
+    await joiner.cli.waitFor(/moving to nearer parent/, 25_000);
+    const target = ((await originStats(url)).lastSequence ?? 0) + 2;
+    const after = await eventually(
+      async () => {
+        const stats = await peerStats(url, joiner.id);
+        return stats?.parent === originId && (stats.lastSequence ?? -1) >= target
+          ? stats
+          : undefined;
+      },
+      15_000,
+      'the joiner to receive from the origin',
+    );
+    expect(after.depth).toBe(1);
+    expect(after.missedSegments).toBe(0);
+    expect(after.segmentsReceived).toBe(after.lastSequence! - after.firstSequence! + 1);
   });
 
   it('a relay that flips bytes is detected, never passed on, and dropped; the edge serves only verified bytes', async () => {
