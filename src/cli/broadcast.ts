@@ -87,7 +87,7 @@ export const broadcastSpec: CommandSpec = {
     ffmpeg: {
       type: 'string',
       value: '<path>',
-      description: 'ffmpeg binary (default: FFMPEG_PATH, the bundled one, then PATH)',
+      description: 'ffmpeg binary (default: FFMPEG_PATH, an ffmpeg 5+ on PATH, the bundled one)',
     },
     ...seederFlags,
     verbose: {

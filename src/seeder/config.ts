@@ -33,7 +33,7 @@ export interface BroadcastConfig {
   stream: string;
   /** Where the seeder keeps keys, tokens and ffmpeg's scratch output. @default '.swarmcast' */
   dataDir: string;
-  /** Explicit ffmpeg binary; otherwise FFMPEG_PATH, the npm-shipped one, then PATH. */
+  /** Explicit ffmpeg binary; otherwise FFMPEG_PATH, an ffmpeg 5+ on PATH, the npm-shipped one. */
   ffmpeg?: string | undefined;
   /** Stream key file; otherwise one is created in the data dir. */
   keyFile?: string | undefined;

@@ -12,8 +12,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 // A background list's stdin is /dev/null in a non-interactive shell, so the pipe goes in as fd 3.
+// Only shell builtins (`read`, `kill`): a PATH without coreutils must not kill ffmpeg at once.
 const WATCHED =
-  'exec 3<&0; (cat <&3 >/dev/null; kill -KILL 0) >/dev/null 2>&1 & exec "$@" </dev/null 3<&-';
+  'exec 3<&0; (while read -r _; do :; done <&3; kill -KILL 0) >/dev/null 2>&1 & exec "$@" </dev/null 3<&-';
 
 /** Starts ffmpeg with stdout ignored and stderr piped, tied to this process's lifetime. */
 export function spawnFfmpeg(ffmpegPath: string, args: string[]): ChildProcess {

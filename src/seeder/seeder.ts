@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { SegmentStore } from '../swarm/segment-store.js';
 import type { BroadcastConfig, SourceSpec } from './config.js';
-import { locateFfmpeg } from './ffmpeg-locate.js';
+import { describeFfmpeg, ffmpegWarning, locateFfmpeg } from './ffmpeg-locate.js';
 import { freePort } from './free-port.js';
 import { loadAdminToken } from './channels/admin-token.js';
 import { startChannelService, type ChannelService } from './channels/channel-service.js';
@@ -149,7 +149,9 @@ async function createIngest(
   log: Logger,
 ): Promise<Ingest> {
   const ffmpeg = locateFfmpeg(config.ffmpeg);
-  log.debug(`ffmpeg: ${ffmpeg.path} (${ffmpeg.origin})`);
+  log.info(describeFfmpeg(ffmpeg));
+  const warning = ffmpegWarning(ffmpeg);
+  if (warning) log.warn(warning);
   const hasAudio =
     config.source.kind === 'file'
       ? (await probeMedia(ffmpeg.path, config.source.path)).hasAudio

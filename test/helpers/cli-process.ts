@@ -86,23 +86,27 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess 
 export async function startBroadcast(
   args: string[] = [],
   dataDir: string,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{ cli: CliProcess; url: string }> {
-  const cli = runCli([
-    'broadcast',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--resolution',
-    '426x240',
-    '--video-bitrate',
-    '400k',
-    '--fps',
-    '25',
-    '--data-dir',
-    dataDir,
-    ...args,
-  ]);
+  const cli = runCli(
+    [
+      'broadcast',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--resolution',
+      '426x240',
+      '--video-bitrate',
+      '400k',
+      '--fps',
+      '25',
+      '--data-dir',
+      dataDir,
+      ...args,
+    ],
+    env,
+  );
   const match = await cli.waitFor(/player: +(http:\/\/127\.0\.0\.1:\d+)/);
   return { cli, url: match[1]! };
 }
