@@ -51,6 +51,11 @@ export interface TreeSimResult {
   rttRatio: Summary;
   /** The same, against the nearest free peer in the two shallowest levels (TreeView's pool). */
   shallowRttRatio: Summary;
+  /** Each receiving peer's parent RTT against the nearest free peer's, at the end (after moves). */
+  rttRatioFinal: Summary;
+  /** Attached peers that moved to a clearly nearer parent (`nearerParent`), and moves refused. */
+  moves: number;
+  movesRefused: number;
   queriesPerJoin: Summary;
   peersEver: number;
   /** Share of all peers that ever joined whose stream was gone for over 2 s at least once. */

@@ -19,6 +19,11 @@ export const MAX_RETRY_MS = 2_000;
 export const FAILED_MEMORY_MS = 3_000;
 /** While attached, TreeMember re-measures its backups this often (±25 %). */
 export const REFRESH_MS = 8_000;
+/** TreeMember.attachFirst asks this many backups at once, and waits this long for nearer yeses. */
+export const PARALLEL_ATTACHES = 7;
+export const ACCEPT_GRACE_MS = 150;
+/** TreeMember moves to a nearer parent at most once in this long. */
+export const MOVE_COOLDOWN_MS = 20_000;
 
 // ---- Network model assumptions (libp2p over TCP). ----
 

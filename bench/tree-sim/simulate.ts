@@ -3,7 +3,11 @@
  * closure on purpose: its handlers share the peers, the queue and the statistics, and it runs
  * tens of millions of events.
  */
-import { rankCandidates, type MeasuredCandidate } from '../../src/swarm/parent-choice.js';
+import {
+  nearerParent,
+  rankCandidates,
+  type MeasuredCandidate,
+} from '../../src/swarm/parent-choice.js';
 import type { CandidateInfo, PeerReport } from '../../src/swarm/messages.js';
 import { positionReport } from '../../test/helpers/position-report.js';
 import {
@@ -17,6 +21,7 @@ import {
 import type { RejectReason, Summary, TreeSimOptions, TreeSimResult } from './contract.js';
 import { Coordinator } from './coordinator.js';
 import {
+  ACCEPT_GRACE_MS,
   ATTACH_TIMEOUT_MS,
   CAPACITIES,
   COORDINATOR_FIXED_MS,
@@ -31,8 +36,10 @@ import {
   MEAN_CAPACITY,
   MEASURE_COUNT,
   MIN_RTT_MS,
+  MOVE_COOLDOWN_MS,
   ORIGIN_EXPIRY_MS,
   ORPHAN_LIMIT_MS,
+  PARALLEL_ATTACHES,
   PING_TIMEOUT_MS,
   REFRESH_MS,
   REPORT_INTERVAL_MS,
@@ -84,6 +91,9 @@ interface SimPeer {
   queries: number;
   bucket: number;
   liveIndex: number;
+  /** The parent's RTT as measured when this peer chose it (what a move is weighed against). */
+  parentRttMs: number;
+  movedAt: number;
 }
 
 const baseRtt = (a: SimPeer, b: SimPeer): number => {
@@ -134,6 +144,8 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     rejects: { full: 0, loop: 0, refused: 0, dead: 0 } as Record<RejectReason, number>,
     queries: 0,
     refreshQueries: 0,
+    moves: 0,
+    movesRefused: 0,
     timeouts: 0,
     busyUntil: 0,
     maxQueueMs: 0,
@@ -174,6 +186,8 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     queries: 0,
     bucket: Math.floor(random() * buckets.length),
     liveIndex: -1,
+    parentRttMs: Infinity,
+    movedAt: -Infinity,
   });
 
   const origin = newPeer('origin', options.originMaxChildren);
@@ -450,8 +464,10 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
   /** Next step of the loop, `delay` ms from now: the best untried backup, else the coordinator. */
   const proceed = (peer: SimPeer, loop: number, delay: number) => {
     const at = q.now + delay;
-    const next = peer.backups.find((candidate) => !failedNow(peer, candidate.id, at));
-    if (next) attempt(peer, loop, next, delay);
+    const batch = peer.backups
+      .filter((candidate) => !failedNow(peer, candidate.id, at))
+      .slice(0, PARALLEL_ATTACHES);
+    if (batch.length > 0) attachBatch(peer, loop, batch, delay);
     else ask(peer, loop, delay);
   };
 
@@ -489,15 +505,6 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     });
   };
 
-  /** The answer reaches the child `delay` ms later; nothing else reads its loop state meanwhile. */
-  const rejected = (peer: SimPeer, loop: number, id: string, why: RejectReason, delay: number) => {
-    stats.rejects[why] += 1;
-    noteFailed(peer, id, q.now + delay);
-    const index = peer.backups.findIndex((backup) => backup.id === id);
-    if (index >= 0) peer.backups.splice(index, 1);
-    proceed(peer, loop, delay);
-  };
-
   /**
    * LiveServer.refusal, on the parent's own (true) state. 'full' is checked before the walk up
    * the path (the storm makes millions of these): same verdict, a loop into a full parent is
@@ -512,28 +519,87 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     return undefined;
   };
 
-  const attempt = (peer: SimPeer, loop: number, candidate: MeasuredCandidate, delay: number) => {
-    const target = byId.get(candidate.id)!;
-    const rtt = baseRtt(peer, target);
-    // The parent decides when the attach arrives; the child hears the answer half an RTT later.
-    const arrival = delay + (REQUEST_RTTS - 0.5) * rtt;
-    q.after(arrival, () => {
-      if (!running(peer, loop)) return;
-      if (!target.alive) {
-        // A crashed host refuses at once; a vanished one is waited out.
-        const wait = target.silentLeave ? ATTACH_TIMEOUT_MS - (arrival - delay) : 0;
-        rejected(peer, loop, target.id, 'dead', wait);
-        return;
-      }
-      const reason = refusal(target, peer);
-      if (reason) rejected(peer, loop, target.id, reason, rtt / 2);
-      else attached(peer, target, q.now + rtt / 2);
+  /**
+   * TreeMember.attachFirst: asks up to PARALLEL_ATTACHES candidates at once (ranked). A parent
+   * that accepts holds the slot at once; once one has said yes the others get ACCEPT_GRACE_MS
+   * more, and the highest-ranked yes wins (at once, when the nearest still in the running said
+   * yes). Every other yes is left again, which its parent notices half an RTT later.
+   */
+  const attachBatch = (peer: SimPeer, loop: number, batch: MeasuredCandidate[], delay: number) => {
+    /** null: no answer yet; undefined: refused or gone; a peer: it accepted. */
+    const answers: (SimPeer | null | undefined)[] = batch.map(() => null);
+    let settled = false;
+    let graceArmed = false;
+    const leave = (target: SimPeer) => {
+      q.after(baseRtt(peer, target) / 2, () => {
+        if (peer.parent === target || !target.children.delete(peer)) return;
+        touch(target);
+        reportSoon(target);
+      });
+    };
+    const decide = () => {
+      if (settled) return;
+      settled = true;
+      const best = running(peer, loop) ? answers.findIndex((answer) => answer) : -1;
+      answers.forEach((answer, index) => {
+        if (answer && index !== best) leave(answer);
+      });
+      if (best >= 0) attached(peer, answers[best]!, q.now, batch[best]!.rttMs);
+      else if (running(peer, loop)) proceed(peer, loop, 0);
+    };
+    const check = () => {
+      if (answers.find((answer) => answer !== undefined)) decide();
+      else if (answers.every((answer) => answer !== null)) decide();
+    };
+    batch.forEach((candidate, index) => {
+      const target = byId.get(candidate.id)!;
+      const rtt = baseRtt(peer, target);
+      // The parent decides when the attach arrives; the child hears the answer half an RTT later.
+      const arrival = delay + (REQUEST_RTTS - 0.5) * rtt;
+      q.after(arrival, () => {
+        let why: RejectReason | undefined;
+        let heardIn = rtt / 2;
+        if (!target.alive) {
+          why = 'dead';
+          // A crashed host refuses at once; a vanished one is waited out.
+          heardIn = target.silentLeave ? ATTACH_TIMEOUT_MS - (arrival - delay) : 0;
+        } else if (!settled && running(peer, loop)) {
+          why = refusal(target, peer);
+          if (!why) {
+            target.children.add(peer);
+            touch(target);
+          }
+        } else {
+          return;
+        }
+        q.after(heardIn, () => {
+          if (settled) {
+            if (!why) leave(target);
+            return;
+          }
+          if (why) {
+            stats.rejects[why] += 1;
+            answers[index] = undefined;
+            noteFailed(peer, target.id, q.now);
+            const at = peer.backups.findIndex((backup) => backup.id === target.id);
+            if (at >= 0) peer.backups.splice(at, 1);
+          } else {
+            answers[index] = target;
+            if (!graceArmed) {
+              graceArmed = true;
+              q.after(ACCEPT_GRACE_MS, decide);
+            }
+          }
+          check();
+        });
+      });
     });
   };
 
-  const attached = (peer: SimPeer, parent: SimPeer, heardAt: number) => {
+  const attached = (peer: SimPeer, parent: SimPeer, heardAt: number, rttMs: number) => {
     if (parent.connected && !peer.everConnected) noteChoice(peer, parent);
     peer.parent = parent;
+    peer.parentRttMs = rttMs;
     peer.link += 1;
     peer.loop += 1;
     parent.children.add(peer);
@@ -585,10 +651,42 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
         () => peer.alive,
         (ranked) => {
           if (!same()) return;
-          if (ranked) peer.backups = ranked.filter((candidate) => candidate.id !== parent.id);
+          if (ranked) {
+            peer.backups = ranked.filter((candidate) => candidate.id !== parent.id);
+            moveIfNearer(peer, parent, peer.backups);
+          }
           scheduleRefresh(peer);
         },
       );
+    });
+  };
+
+  /**
+   * TreeMember.moveIfNearer: attach to a clearly better candidate, then leave the old parent
+   * (make-before-break, so the subtree sees no outage). A move bumps `link`, which ends the old
+   * refresh chain; `attached` starts a new one.
+   */
+  const moveIfNearer = (peer: SimPeer, parent: SimPeer, ranked: MeasuredCandidate[]) => {
+    if (q.now - peer.movedAt < MOVE_COOLDOWN_MS) return;
+    // The sim has no late answers (pings past the settle window are dropped): only refreshes.
+    const target = nearerParent({ rttMs: peer.parentRttMs, depth: parent.depth }, ranked, 'rtt');
+    if (!target) return;
+    peer.movedAt = q.now;
+    const next = byId.get(target.id)!;
+    const rtt = baseRtt(peer, next);
+    const link = peer.link;
+    q.after((REQUEST_RTTS - 0.5) * rtt, () => {
+      if (!peer.alive || peer.link !== link || peer.parent !== parent) return;
+      if (!next.alive || refusal(next, peer)) {
+        stats.movesRefused += 1;
+        return;
+      }
+      stats.moves += 1;
+      parent.children.delete(peer);
+      touch(parent);
+      reportSoon(parent);
+      peer.backups = peer.backups.filter((candidate) => candidate.id !== next.id);
+      attached(peer, next, q.now + rtt / 2, target.rttMs);
     });
   };
 
@@ -712,6 +810,14 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     if (peer.everConnected && !peer.connected && over) peer.longOutage = true;
   }
   const everyone = [...byId.values()].filter((peer) => peer !== origin);
+  // Where peers ended up, after moves: each receiving peer's parent against the nearest free one.
+  const finalRatio: number[] = [];
+  for (const peer of live) {
+    if (!peer.connected || !peer.parent) continue;
+    let best = Infinity;
+    for (const other of open) if (other !== peer) best = Math.min(best, baseRtt(peer, other));
+    if (Number.isFinite(best)) finalRatio.push(baseRtt(peer, peer.parent) / best);
+  }
 
   return {
     options,
@@ -732,6 +838,9 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     outageMs: summarize(stats.outage),
     rttRatio: summarize(stats.ratio),
     shallowRttRatio: summarize(stats.shallowRatio),
+    rttRatioFinal: summarize(finalRatio),
+    moves: stats.moves,
+    movesRefused: stats.movesRefused,
     queriesPerJoin: summarize(stats.queriesPerJoin),
     peersEver: everyone.length,
     orphanedOver2s: everyone.filter((peer) => peer.longOutage).length / everyone.length,

@@ -13,7 +13,12 @@ import type { Logger } from './logger.js';
 import type { CandidateInfo, ControlMessage, PeerKind } from './messages.js';
 import type { SwarmNode } from './node.js';
 import { ObjectAssembler, ProtocolViolation, type AssemblerHooks } from './object-assembler.js';
-import { nearerParent, rankCandidates, type MeasuredCandidate } from './parent-choice.js';
+import {
+  nearerParent,
+  rankCandidates,
+  type MeasuredCandidate,
+  type MoveMeasure,
+} from './parent-choice.js';
 import { PROTOCOL } from './protocol.js';
 import { LinkPool, type LinkDial } from './rtc/link-pool.js';
 import {
@@ -215,7 +220,7 @@ export class TreeMember {
         // Repairing: one ping each is enough; speed matters more than the last millisecond.
         const pings = this.lostAt === undefined ? 2 : 1;
         const measured = await this.measure([...failed.values(), ...this.banned], pings, (late) =>
-          this.lateAnswers(late),
+          this.lateAnswers(late, 'score'),
         );
         this.backups = measured.filter((candidate) => !failed.has(candidate.id));
         if (this.backups.length > 0) continue;
@@ -245,12 +250,12 @@ export class TreeMember {
       const measured = await this.measure(
         [parent.id, ...this.banned],
         1,
-        (late) => this.lateAnswers(late),
+        (late) => this.lateAnswers(late, 'rtt'),
         true,
       );
       if (this.parent === parent) {
         this.backups = measured.filter((candidate) => candidate.id !== parent.id);
-        void this.moveIfNearer(measured);
+        void this.moveIfNearer(measured, 'rtt');
       }
     } catch (error) {
       this.options.log.debug(`refreshing backups failed: ${(error as Error).message}`);
@@ -267,12 +272,12 @@ export class TreeMember {
   /**
    * A measurement's stragglers: a candidate that answered after the choice was made may still be
    * the nearest (its dial was slow, not its path). Once any attach in progress is done, they
-   * become the backups, and a clearly nearer one becomes the parent.
+   * become the backups, and a clearly better one becomes the parent (weighed `by`).
    */
-  private lateAnswers(ranked: MeasuredCandidate[]): void {
+  private lateAnswers(ranked: MeasuredCandidate[], by: MoveMeasure): void {
     void (this.attaching ?? Promise.resolve()).then(() => {
       this.adoptBackups(ranked);
-      void this.moveIfNearer(ranked);
+      void this.moveIfNearer(ranked, by);
     });
   }
 
@@ -281,7 +286,7 @@ export class TreeMember {
    * leaves the current parent, which is why no segment is missed. Never over a page link: there
    * RTTs are estimates, and each link is a handshake.
    */
-  private async moveIfNearer(ranked: MeasuredCandidate[]): Promise<void> {
+  private async moveIfNearer(ranked: MeasuredCandidate[], by: MoveMeasure): Promise<void> {
     const parent = this.parent;
     if (!parent || this.attaching || this.moving) return;
     if (Date.now() - this.movedAt < MOVE_COOLDOWN_MS) return;
@@ -291,6 +296,7 @@ export class TreeMember {
         (candidate) =>
           candidate.id !== parent.id && !this.banned.has(candidate.id) && !this.overLink(candidate),
       ),
+      by,
     );
     if (!target) return;
     this.moving = true;

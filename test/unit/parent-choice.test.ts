@@ -25,23 +25,33 @@ describe('parent choice', () => {
     expect(ranked.map((c) => c.id)).toEqual(['deep-near', 'shallow-far']);
   });
 
-  it("moves only for a clear gain by the join's own measure, at no greater depth", () => {
+  it('moves only for a clear gain, at no greater depth', () => {
     const parent = { rttMs: 82, depth: 1 };
-    expect(nearerParent(parent, [candidate('near', 1, 1)])?.id).toBe('near');
-    expect(nearerParent(parent, [candidate('origin', 0, 2)])?.id).toBe('origin');
-    // A level up at the same RTT is worth a move; a level down never is, however near.
-    expect(nearerParent({ rttMs: 22, depth: 2 }, [candidate('up', 1, 4)])?.id).toBe('up');
-    expect(nearerParent(parent, [candidate('deeper', 2, 1)])).toBeUndefined();
-    // Nearer, but not by enough to pay for a move.
-    expect(nearerParent(parent, [candidate('a-bit', 1, 70)])).toBeUndefined();
-    expect(nearerParent({ rttMs: 10, depth: 1 }, [candidate('local', 1, 0.5)])).toBeUndefined();
+    for (const by of ['score', 'rtt'] as const) {
+      expect(nearerParent(parent, [candidate('near', 1, 1)], by)?.id).toBe('near');
+      expect(nearerParent(parent, [candidate('origin', 0, 2)], by)?.id).toBe('origin');
+      // A level down never, however near: depth is the origin's to decide.
+      expect(nearerParent(parent, [candidate('deeper', 2, 1)], by)).toBeUndefined();
+      // Nearer, but not by enough to pay for a move.
+      expect(nearerParent(parent, [candidate('a-bit', 1, 70)], by)).toBeUndefined();
+      expect(nearerParent({ rttMs: 10, depth: 1 }, [candidate('local', 1, 0.5)], by)).toBe(
+        undefined,
+      );
+    }
+  });
+
+  it("climbs a level for the join's score only, never for RTT alone", () => {
+    // A late answer that would have won the join: one level up at a little less RTT.
+    expect(nearerParent({ rttMs: 22, depth: 2 }, [candidate('up', 1, 4)], 'score')?.id).toBe('up');
+    expect(nearerParent({ rttMs: 22, depth: 2 }, [candidate('up', 1, 4)], 'rtt')).toBeUndefined();
   });
 
   it('cannot flap: after a move, the old parent is never clearly better', () => {
-    const parent = { rttMs: 82, depth: 1 };
-    const target = nearerParent(parent, [candidate('near', 1, 30)])!;
-    expect(
-      nearerParent({ rttMs: target.rttMs, depth: 1 }, [candidate('old', 1, 82)]),
-    ).toBeUndefined();
+    for (const by of ['score', 'rtt'] as const) {
+      const target = nearerParent({ rttMs: 82, depth: 1 }, [candidate('near', 1, 30)], by)!;
+      expect(
+        nearerParent({ rttMs: target.rttMs, depth: 1 }, [candidate('old', 1, 82)], by),
+      ).toBeUndefined();
+    }
   });
 });
