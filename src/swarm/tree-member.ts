@@ -284,25 +284,43 @@ export class TreeMember {
   /**
    * Make-before-break: attaches to a clearly nearer candidate (`nearerParent`) and only then
    * leaves the current parent, which is why no segment is missed. Never over a page link: there
-   * RTTs are estimates, and each link is a handshake.
+   * RTTs are estimates, and each link is a handshake. A late answer's one ping also paid for the
+   * dial (a TCP or WebSocket handshake, seconds in a busy page), so those are pinged once more,
+   * over the connection now open, before they are weighed.
    */
   private async moveIfNearer(ranked: MeasuredCandidate[], by: MoveMeasure): Promise<void> {
     const parent = this.parent;
     if (!parent || this.attaching || this.moving) return;
     if (Date.now() - this.movedAt < MOVE_COOLDOWN_MS) return;
-    const target = nearerParent(
-      { rttMs: parent.rttMs, depth: parent.depth - 1 },
-      ranked.filter(
-        (candidate) =>
-          candidate.id !== parent.id && !this.banned.has(candidate.id) && !this.overLink(candidate),
-      ),
-      by,
+    const current = { rttMs: parent.rttMs, depth: parent.depth - 1 };
+    let eligible = ranked.filter(
+      (candidate) =>
+        candidate.id !== parent.id &&
+        candidate.depth <= current.depth &&
+        !this.banned.has(candidate.id) &&
+        !this.overLink(candidate),
     );
-    if (!target) return;
+    if (eligible.length === 0) return;
     this.moving = true;
-    this.movedAt = Date.now();
     try {
-      const answer = await this.handshake(target);
+      if (by === 'score') {
+        eligible = rankCandidates(
+          await Promise.all(
+            eligible.map(async (candidate) => ({
+              ...candidate,
+              rttMs: Math.min(candidate.rttMs, await this.rtt(candidate.addrs, 1)),
+            })),
+          ),
+        );
+      }
+      const target = nearerParent(current, eligible, by);
+      if (!target || this.parent !== parent || this.attaching) return;
+      this.movedAt = Date.now();
+      const answer = await this.handshake(target).catch((error: Error) => {
+        this.options.log.debug(`move to ${short(target.id)} failed: ${error.message}`);
+        return undefined;
+      });
+      if (!answer) return;
       if (this.parent !== parent || this.attaching || this.controller.signal.aborted) {
         void answer.framed.close();
         return;
@@ -313,8 +331,6 @@ export class TreeMember {
       this.adopt(answer);
       this.backups = this.backups.filter((candidate) => candidate.id !== target.id);
       parent.framed.abort(new Error('moved to a nearer parent'));
-    } catch (error) {
-      this.options.log.debug(`move to ${short(target.id)} failed: ${(error as Error).message}`);
     } finally {
       this.moving = false;
     }
@@ -349,8 +365,11 @@ export class TreeMember {
       });
     const placed = isPlaced(this.coord);
     const reply = this.takeFirstOffer() ?? (await ask(placed ? this.coord : undefined));
-    // Pings only to place itself are one each: the nearest come with the second offer.
-    const first = await this.measureOffer(reply, placed || refresh ? pings : 1, signal, onLate);
+    // Pings only to place itself are one each: the nearest come with the second offer. A page
+    // chooses from this one round, so it pings twice: the first ping pays for the dial, and its
+    // page links are measured once open, so one cold ping would make every relay look far.
+    const once = !placed && !refresh && !this.links;
+    const first = await this.measureOffer(reply, once ? 1 : pings, signal, onLate);
     // A page does not ask twice: each round would cost it WebRTC handshakes while it is still
     // filling its buffer. Its coordinate, learnt from this round, serves its refreshes.
     if (placed || refresh || !isPlaced(this.coord) || this.links) return first;
