@@ -62,6 +62,12 @@ export const broadcastSpec: CommandSpec = {
       description: 'output frame rate',
     },
     loop: { type: 'boolean', default: false, description: 'loop a file source forever' },
+    image: {
+      type: 'string',
+      value: '<file>',
+      description:
+        'a still picture as the video of an audio-only file (default: audio only, no video)',
+    },
     'rtmp-port': {
       type: 'string',
       value: '<port>',
@@ -121,6 +127,10 @@ export function parseBroadcastArgs(argv: string[]): BroadcastConfig | 'help' {
   const loop = f.loop === true;
   const source = parseSource(String(f.source), loop, f);
   if (loop && source.kind !== 'file') throw new UsageError('--loop only applies to a file source');
+  if (typeof f.image === 'string') {
+    if (source.kind !== 'file') throw new UsageError('--image only applies to a file source');
+    source.image = existingFile('--image', f.image);
+  }
   return {
     source,
     profile,
@@ -145,10 +155,14 @@ function parseSource(raw: string, loop: boolean, f: Record<string, unknown>): So
     }
     return { kind: 'rtmp', port: intFlag('rtmp-port', f['rtmp-port'], 1, 65535), key };
   }
+  return { kind: 'file', path: existingFile('--source', raw), loop };
+}
+
+function existingFile(flag: string, raw: string): string {
   const path = resolve(raw);
-  if (!existsSync(path)) throw new UsageError(`--source ${raw}: no such file`);
-  if (!statSync(path).isFile()) throw new UsageError(`--source ${raw}: not a file`);
-  return { kind: 'file', path, loop };
+  if (!existsSync(path)) throw new UsageError(`${flag} ${raw}: no such file`);
+  if (!statSync(path).isFile()) throw new UsageError(`${flag} ${raw}: not a file`);
+  return path;
 }
 
 function parseResolution(raw: string): [number, number] {
@@ -216,7 +230,7 @@ function describeSource(source: SeederSource): string {
     case 'test':
       return 'test source';
     case 'file':
-      return `file ${source.path}${source.loop ? ', looping' : ''}`;
+      return `file ${source.path}${source.image ? ` with the picture ${source.image}` : ''}${source.loop ? ', looping' : ''}`;
     case 'rtmp':
       return `RTMP push on port ${source.port}`;
   }

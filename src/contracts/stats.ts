@@ -46,6 +46,13 @@ export interface ApiStats {
   lastSequence: number | null;
   /** Media bytes (init and media segments) the origin sent, by path. */
   originBytes: { http: number; swarm: number };
+  /**
+   * Media bytes peers received from other peers (never from the origin), summed from their
+   * reports since the origin started, including peers that have since left.
+   */
+  peerBytes: number;
+  /** peerBytes / (peerBytes + all origin bytes): the audience's share served by peers, 0..1. */
+  p2pShare: number;
   /** Distinct players that fetched the playlist in the last 10 s. */
   viewers: number;
   peers: PeerStats[];

@@ -104,10 +104,7 @@ function drawTraffic(): void {
 }
 
 function drawFigures(stats: ApiStats): void {
-  const originBytes = stats.originBytes.http + stats.originBytes.swarm;
-  const peerBytes = stats.peers.reduce((sum, peer) => sum + peer.bytesFromPeers, 0);
-  const share =
-    originBytes + peerBytes > 0 ? Math.round((100 * peerBytes) / (originBytes + peerBytes)) : 0;
+  const share = Math.round(100 * stats.p2pShare);
   const rows: [string, string][] = [
     ['Peers in the tree', String(stats.tree.size)],
     ['HTTP viewers', String(stats.viewers)],
@@ -133,7 +130,7 @@ async function poll(): Promise<void> {
     document.querySelector('#stream-name')!.textContent = `· ${stats.stream}`;
     const now = performance.now();
     const origin = stats.originBytes.http + stats.originBytes.swarm;
-    const peers = stats.peers.reduce((sum, peer) => sum + peer.bytesFromPeers, 0);
+    const peers = stats.peerBytes;
     if (previous) {
       const seconds = (now - previous.at) / 1000;
       history.push({

@@ -7,10 +7,11 @@
 import Hls, { type ErrorData } from 'hls.js';
 import type { SwarmPeer } from '../swarm/peer.js';
 import { SegmentSource, parseMediaUrl } from '../swarm/segment-source.js';
+import { showAudioView, type AudioView } from './audio-view.js';
 import type { PlayerStats } from './player-stats.js';
 import { renderStats } from './stats-panel.js';
 import { SwarmDeadline } from './swarm-deadline.js';
-import { swarmFragmentLoader } from './swarm-fragment-loader.js';
+import { swarmFragmentLoader, type LoadedFrom } from './swarm-fragment-loader.js';
 import { swarmPlaylistLoader } from './swarm-playlist-loader.js';
 import { renderPlaylist } from '../swarm/playlist.js';
 import { swarmView } from './swarm-view.js';
@@ -26,9 +27,11 @@ const loadedAt = performance.now();
 const video = document.querySelector<HTMLVideoElement>('#video')!;
 const panel = document.querySelector<HTMLElement>('#stats')!;
 const notice = document.querySelector<HTMLElement>('#notice')!;
+const stage = document.querySelector<HTMLElement>('.stage')!;
+let audioView: AudioView | undefined;
 document.querySelector('#stream-name')!.textContent = `· ${stream}`;
 
-const stats: Omit<PlayerStats, 'swarm' | 'p2pShare'> = {
+const stats: Omit<PlayerStats, 'swarm' | 'p2pShare' | 'audioOnly' | 'audioLevel'> = {
   stream,
   state: 'waiting',
   liveLatency: null,
@@ -37,7 +40,7 @@ const stats: Omit<PlayerStats, 'swarm' | 'p2pShare'> = {
   currentTime: 0,
   fragmentsLoaded: 0,
   bytesLoaded: 0,
-  bytesFrom: { http: 0, peers: 0 },
+  bytesFrom: { http: 0, origin: 0, peers: 0 },
   stalls: 0,
   stallSeconds: 0,
   longestStallSeconds: 0,
@@ -126,7 +129,7 @@ function localPlaylist(): string | undefined {
   return renderPlaylist({ segments, targetDuration: 1, ended: false });
 }
 
-function noteLoaded(bytes: number, from: 'peers' | 'http', elapsedMs: number): void {
+function noteLoaded(bytes: number, from: LoadedFrom, elapsedMs: number): void {
   stats.bytesFrom[from] += bytes;
   if (from === 'http') deadline.noteHttpFetch(elapsedMs);
 }
@@ -219,6 +222,10 @@ video.addEventListener('waiting', () => {
   stallStartedAt = performance.now();
 });
 video.addEventListener('ended', () => (stats.state = 'ended'));
+// Media with sound and no picture: an audio-only broadcast gets a stage made for it.
+video.addEventListener('loadedmetadata', () => {
+  if (video.videoWidth === 0 && !audioView) audioView = showAudioView(stage, video, stream);
+});
 
 function bufferAhead(): number {
   const { buffered, currentTime } = video;
@@ -237,12 +244,14 @@ function snapshot(): PlayerStats {
   const playingDate = hls?.playingDate;
   stats.wallClockLatency = playingDate ? (Date.now() - playingDate.getTime()) / 1000 : null;
   const stalledFor = stallStartedAt === undefined ? 0 : (performance.now() - stallStartedAt) / 1000;
-  const media = stats.bytesFrom.http + stats.bytesFrom.peers;
+  const media = stats.bytesFrom.http + stats.bytesFrom.origin + stats.bytesFrom.peers;
   return structuredClone({
     ...stats,
     stallSeconds: stats.stallSeconds + stalledFor,
     longestStallSeconds: Math.max(stats.longestStallSeconds, stalledFor),
     p2pShare: media > 0 ? stats.bytesFrom.peers / media : 0,
+    audioOnly: audioView !== undefined,
+    audioLevel: audioView?.level() ?? null,
     swarm: swarmView(peer, maxChildren),
   });
 }

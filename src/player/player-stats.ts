@@ -30,10 +30,17 @@ export interface PlayerStats {
   currentTime: number;
   fragmentsLoaded: number;
   bytesLoaded: number;
-  /** Media bytes handed to hls.js, by where they came from. */
-  bytesFrom: { http: number; peers: number };
-  /** Share of media bytes that came from peers, 0..1. */
+  /**
+   * Media bytes handed to hls.js, by where they came from: `http` from the origin's HTTP,
+   * `origin` pushed or sent by the origin over the swarm, `peers` from other peers.
+   */
+  bytesFrom: { http: number; origin: number; peers: number };
+  /** Share of media bytes that came from other peers (never the origin), 0..1. */
   p2pShare: number;
+  /** The broadcast has sound and no picture: the page shows its name and a level meter. */
+  audioOnly: boolean;
+  /** The level meter's RMS reading, 0..1; null while it does not run (no audio-only, or muted). */
+  audioLevel: number | null;
   stalls: number;
   stallSeconds: number;
   /** Longest single stall, in seconds. */

@@ -11,7 +11,7 @@ import Hls, {
   type LoaderConfiguration,
   type LoaderStats,
 } from 'hls.js';
-import { parseMediaUrl, type SegmentSource } from '../swarm/segment-source.js';
+import { parseMediaUrl, type SegmentSource, type Served } from '../swarm/segment-source.js';
 
 export interface SwarmLoaderHooks {
   stream: string;
@@ -22,8 +22,14 @@ export interface SwarmLoaderHooks {
   source: (waitMs: number) => Promise<SegmentSource | undefined>;
   /** How long the player can wait for the swarm before HTTP could no longer save it, in ms. */
   deadlineMs: () => number;
-  onLoaded: (bytes: number, from: 'peers' | 'http', elapsedMs: number) => void;
+  /**
+   * Bytes handed to hls.js, by where they came from: `peers` only when another peer sent them;
+   * the origin's own push down the swarm is `origin`.
+   */
+  onLoaded: (bytes: number, from: LoadedFrom, elapsedMs: number) => void;
 }
+
+export type LoadedFrom = 'peers' | 'origin' | 'http';
 
 type HttpLoader = Loader<FragmentLoaderContext>;
 
@@ -65,7 +71,7 @@ export function swarmFragmentLoader(
       const deadline = hooks.deadlineMs();
       const { signal } = this.controller;
       let settled = false;
-      const fromSwarm = (bytes: Uint8Array) => {
+      const fromSwarm = ({ bytes, fromOrigin }: Served) => {
         if (settled || signal.aborted) return;
         settled = true;
         const now = performance.now();
@@ -76,15 +82,15 @@ export function swarmFragmentLoader(
         stats.chunkCount = 1;
         // A copy: hls.js transfers the buffer to its worker, and the swarm keeps serving ours.
         const data = bytes.slice().buffer;
-        hooks.onLoaded(bytes.length, 'peers', now - started);
+        hooks.onLoaded(bytes.length, fromOrigin ? 'origin' : 'peers', now - started);
         callbacks.onSuccess({ url: context.url, data }, stats, context, null);
       };
       void (async () => {
         const source = await hooks.source(deadline);
         const left = deadline - (performance.now() - started);
-        const bytes = await source?.get(ref, left, signal);
+        const served = await source?.get(ref, left, signal);
         if (signal.aborted) return;
-        if (bytes) return fromSwarm(bytes);
+        if (served) return fromSwarm(served);
         // Playback first: past the deadline HTTP starts at once, but a copy from the swarm that
         // arrives while HTTP is still on its way is taken and the HTTP request dropped. A
         // starved page loses nothing by having tried the swarm.

@@ -2,7 +2,8 @@
 
 export type SourceSpec =
   | { kind: 'test' }
-  | { kind: 'file'; path: string; loop: boolean }
+  /** `image`: a still picture as the video of an audio-only file (`--image`). */
+  | { kind: 'file'; path: string; loop: boolean; image?: string }
   | { kind: 'rtmp'; port: number; key: string };
 
 /** What the seeder serves live: an encoded source, or nothing (`swarmcast serve`: channels only). */

@@ -1,7 +1,9 @@
 /**
  * Builds ffmpeg's command line for each source. Every source is transcoded to one fixed profile
  * (H.264 + AAC, constant frame rate, fixed size, a key frame at every segment boundary) so players
- * and the swarm see the same kind of stream whatever comes in.
+ * and the swarm see the same kind of stream whatever comes in. An audio-only file is broadcast
+ * as audio-only HLS (AAC in fMP4), or with a still picture as its video (`--image`); an RTMP push
+ * without video is broadcast as audio only.
  */
 import { existsSync } from 'node:fs';
 import type { EncodeProfile, SourceSpec } from './config.js';
@@ -13,6 +15,8 @@ export interface FfmpegArgsInput {
   outDir: string;
   /** Whether a file source has an audio track (a silent one is added if not). */
   hasAudio?: boolean;
+  /** Whether a file source has a video track (without one: audio only, or `image` as video). */
+  hasVideo?: boolean;
 }
 
 const FONT_CANDIDATES = [
@@ -30,6 +34,7 @@ export function buildFfmpegArgs(input: FfmpegArgsInput, font = findFont()): stri
   const { source, profile } = input;
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
   let audioMap: string;
+  let videoMap: string | undefined = '0:v:0';
   let videoFilter = `scale=${profile.width}:${profile.height}:force_original_aspect_ratio=decrease,pad=${profile.width}:${profile.height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${profile.fps},format=yuv420p`;
 
   switch (source.kind) {
@@ -48,7 +53,15 @@ export function buildFfmpegArgs(input: FfmpegArgsInput, font = findFont()): stri
       args.push('-re');
       if (source.loop) args.push('-stream_loop', '-1');
       args.push('-fflags', '+genpts', '-i', source.path);
-      if (input.hasAudio === false) {
+      if (input.hasVideo === false) {
+        audioMap = '0:a:0';
+        videoMap = undefined;
+        if (source.image) {
+          // The picture, repeated at the output frame rate, for as long as the sound lasts.
+          args.push('-re', '-loop', '1', '-framerate', String(profile.fps), '-i', source.image);
+          videoMap = '1:v:0';
+        }
+      } else if (input.hasAudio === false) {
         args.push('-f', 'lavfi', '-i', 'anullsrc=channel_layout=stereo:sample_rate=48000');
         audioMap = '1:a:0';
       } else {
@@ -59,12 +72,40 @@ export function buildFfmpegArgs(input: FfmpegArgsInput, font = findFont()): stri
     case 'rtmp': {
       args.push('-listen', '1', '-i', `rtmp://127.0.0.1:${source.port}/live/${source.key}`);
       audioMap = '0:a:0?';
+      // A push with sound only (a radio studio, a microphone) is broadcast as audio only.
+      videoMap = '0:v:0?';
       break;
     }
   }
 
+  if (videoMap) args.push('-map', videoMap);
+  args.push('-map', audioMap);
+  if (videoMap) pushVideoCodec(args, profile, videoFilter);
+  args.push('-c:a', 'aac', '-b:a', `${profile.audioBitrateKbps}k`, '-ar', '48000', '-ac', '2');
+  const stillPicture = source.kind === 'file' && input.hasVideo === false && source.image;
+  if (source.kind === 'file' && (input.hasAudio === false || stillPicture)) args.push('-shortest');
+  args.push(
+    '-f',
+    'hls',
+    '-hls_time',
+    String(profile.segmentSeconds),
+    '-hls_segment_type',
+    'fmp4',
+    '-hls_fmp4_init_filename',
+    'init.mp4',
+    '-hls_list_size',
+    '6',
+    '-hls_flags',
+    'independent_segments',
+    '-hls_segment_filename',
+    `${input.outDir}/seg%d.m4s`,
+    `${input.outDir}/index.m3u8`,
+  );
+  return args;
+}
+
+function pushVideoCodec(args: string[], profile: EncodeProfile, videoFilter: string): void {
   const gop = Math.max(1, Math.round(profile.fps * profile.segmentSeconds));
-  args.push('-map', '0:v:0', '-map', audioMap);
   args.push('-vf', videoFilter);
   args.push(
     '-c:v',
@@ -94,26 +135,6 @@ export function buildFfmpegArgs(input: FfmpegArgsInput, font = findFont()): stri
     '-bufsize',
     `${profile.videoBitrateKbps}k`,
   );
-  args.push('-c:a', 'aac', '-b:a', `${profile.audioBitrateKbps}k`, '-ar', '48000', '-ac', '2');
-  if (source.kind === 'file' && input.hasAudio === false) args.push('-shortest');
-  args.push(
-    '-f',
-    'hls',
-    '-hls_time',
-    String(profile.segmentSeconds),
-    '-hls_segment_type',
-    'fmp4',
-    '-hls_fmp4_init_filename',
-    'init.mp4',
-    '-hls_list_size',
-    '6',
-    '-hls_flags',
-    'independent_segments',
-    '-hls_segment_filename',
-    `${input.outDir}/seg%d.m4s`,
-    `${input.outDir}/index.m3u8`,
-  );
-  return args;
 }
 
 function clockOverlay(font: string, height: number): string {

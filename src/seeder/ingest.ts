@@ -1,7 +1,7 @@
 /**
  * Runs ffmpeg and turns its output into published segments. ffmpeg writes fMP4 HLS into a scratch
  * folder per run; each segment is taken once ffmpeg's own playlist lists it (so it is complete),
- * read into the segment store and deleted. If ffmpeg dies the supervisor restarts it with
+ * read and deleted, and published at the wall-clock pace of its duration (segment-pacer.ts). If ffmpeg dies the supervisor restarts it with
  * back-off; the new run gets a new init segment and a discontinuity, so players carry on.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -15,6 +15,7 @@ import { spawnFfmpeg } from './ffmpeg-spawn.js';
 import { parseFfmpegPlaylist } from './ffmpeg-playlist.js';
 import type { Logger } from './logger.js';
 import type { LivePublisher } from './live-publisher.js';
+import { SegmentPacer } from './segment-pacer.js';
 
 export interface IngestOptions {
   ffmpegPath: string;
@@ -22,6 +23,7 @@ export interface IngestOptions {
   source: SourceSpec;
   profile: EncodeProfile;
   hasAudio?: boolean;
+  hasVideo?: boolean;
   workDir: string;
   publisher: LivePublisher;
   log: Logger;
@@ -42,6 +44,7 @@ export class Ingest {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private readonly pacer = new SegmentPacer();
 
   constructor(private readonly options: IngestOptions) {}
 
@@ -52,6 +55,7 @@ export class Ingest {
   async stop(): Promise<void> {
     this.stopped = true;
     this.state = 'stopped';
+    this.pacer.stop();
     this.wake?.();
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
@@ -80,6 +84,8 @@ export class Ingest {
       const outcome = await this.runOnce();
       if (this.stopped) return;
       if (outcome.finished) {
+        await this.pacer.idle();
+        if (this.stopped) return;
         this.state = 'ended';
         this.options.publisher.store.end();
         this.options.log.info('source finished: the broadcast has ended (Ctrl-C to quit)');
@@ -117,6 +123,7 @@ export class Ingest {
       profile: options.profile,
       outDir,
       ...(options.hasAudio === undefined ? {} : { hasAudio: options.hasAudio }),
+      ...(options.hasVideo === undefined ? {} : { hasVideo: options.hasVideo }),
     });
     options.log.debug(`ffmpeg ${args.join(' ')}`);
 
@@ -134,10 +141,20 @@ export class Ingest {
       }
     });
 
-    const reader = new RunReader(outDir, options.publisher, () => {
-      if (this.state !== 'live') options.log.debug(`run ${runId} is live`);
-      this.state = 'live';
-    });
+    const { publisher } = options;
+    const paced: RunOutput = {
+      beginRun: (init) => this.pacer.push(0, () => publisher.beginRun(init)),
+      append: (duration, bytes) =>
+        this.pacer.push(duration, () => {
+          publisher.append(duration, bytes);
+          // A segment of an older run leaving late does not make a restarting run live.
+          if (this.state !== 'live' && !this.stopped && runId === this.run - 1) {
+            options.log.debug(`run ${runId} is live`);
+            this.state = 'live';
+          }
+        }),
+    };
+    const reader = new RunReader(outDir, paced);
     let watcher: FSWatcher | undefined;
     try {
       watcher = watch(outDir, () => reader.schedule());
@@ -183,6 +200,12 @@ export class Ingest {
   }
 }
 
+/** Where a run's init and segments go, in order (the pacer, then the publisher). */
+interface RunOutput {
+  beginRun(init: Uint8Array): void;
+  append(duration: number, bytes: Uint8Array): void;
+}
+
 /** Reads one ffmpeg run's folder; scans never overlap and each segment is taken once. */
 class RunReader {
   published = 0;
@@ -193,8 +216,7 @@ class RunReader {
 
   constructor(
     private readonly dir: string,
-    private readonly publisher: LivePublisher,
-    private readonly onSegment: () => void,
+    private readonly output: RunOutput,
   ) {}
 
   schedule(): void {
@@ -225,7 +247,7 @@ class RunReader {
       if (!playlist.initFile) return;
       const init = await readFile(join(this.dir, playlist.initFile)).catch(() => undefined);
       if (!init || init.length === 0) return;
-      this.publisher.beginRun(new Uint8Array(init));
+      this.output.beginRun(new Uint8Array(init));
       this.begun = true;
     }
     for (const entry of playlist.segments) {
@@ -235,9 +257,8 @@ class RunReader {
       this.lastIndex = entry.index;
       if (!bytes || bytes.length === 0) continue; // deleted before we got to it: skip, never stall
       await rm(path, { force: true });
-      this.publisher.append(entry.duration, new Uint8Array(bytes));
+      this.output.append(entry.duration, new Uint8Array(bytes));
       this.published += 1;
-      this.onSegment();
     }
   }
 }

@@ -37,8 +37,29 @@ export async function probeMedia(
     child.on('close', () => resolve(text));
   });
   const info = parseMediaSummary(stderr);
-  if (!info.hasVideo) {
-    throw new UsageError(`${file}: not a media file with a video track that ffmpeg can read`);
+  if (!info.hasVideo && !info.hasAudio) {
+    throw new UsageError(`${file}: not a media file with an audio or video track ffmpeg can read`);
   }
   return info;
+}
+
+/**
+ * Whether `file` is a picture ffmpeg can decode: a video stream whose first frame decodes. The
+ * stream summary alone is not enough, since the image demuxers go by the file's extension.
+ */
+export async function isPicture(
+  ffmpeg: string,
+  file: string,
+  signal = AbortSignal.timeout(15_000),
+): Promise<boolean> {
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-i', file];
+  const decoded = await new Promise<boolean>((resolve) => {
+    const child = spawn(ffmpeg, [...args, '-map', '0:v:0', '-frames:v', '1', '-f', 'null', '-'], {
+      stdio: 'ignore',
+      signal,
+    });
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0));
+  });
+  return decoded;
 }

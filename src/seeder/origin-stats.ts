@@ -8,6 +8,7 @@ import type { ApiStats, IngestStats, PeerStats } from '../contracts/stats.js';
 /** A player counts as a viewer while it has fetched the playlist within this window. */
 const VIEWER_WINDOW_MS = 10_000;
 const MAX_TRACKED_VIEWERS = 100_000;
+const MAX_TRACKED_PEERS = 100_000;
 
 export interface OriginStatsSources {
   stream: string;
@@ -24,6 +25,10 @@ export class OriginStats {
   private readonly viewerSeen = new Map<string, number>();
   private readonly startedAt = Date.now();
   private readonly originBytes: Counter<'path'>;
+  private readonly peerBytesCounter: Counter;
+  /** Each peer's last reported total, so a report adds only what is new. */
+  private readonly peerTotals = new Map<string, number>();
+  private peerBytes = 0;
 
   constructor(private readonly sources: OriginStatsSources) {
     this.originBytes = new Counter({
@@ -31,6 +36,20 @@ export class OriginStats {
       help: 'Media bytes the origin sent, by path (http or swarm).',
       labelNames: ['path'],
       registers: [this.registry],
+    });
+    this.peerBytesCounter = new Counter({
+      name: 'swarmcast_peer_bytes_total',
+      help: 'Media bytes peers received from other peers (not from the origin), from their reports.',
+      registers: [this.registry],
+    });
+    const share = () => this.p2pShare();
+    new Gauge({
+      name: 'swarmcast_p2p_share',
+      help: 'Share of all media bytes served by peers rather than the origin (0..1).',
+      registers: [this.registry],
+      collect() {
+        this.set(share());
+      },
     });
     const viewers = () => this.viewers();
     new Gauge({
@@ -90,6 +109,28 @@ export class OriginStats {
     this.originBytes.inc({ path }, count);
   }
 
+  /**
+   * A peer's running total of bytes from other peers. Totals only grow during a peer's life; a
+   * smaller one means it started over, and counts in full.
+   */
+  notePeerBytes(peerId: string, total: number): void {
+    if (!Number.isFinite(total) || total < 0) return;
+    const last = this.peerTotals.get(peerId);
+    const added = last === undefined || total < last ? total : total - last;
+    if (last === undefined && this.peerTotals.size >= MAX_TRACKED_PEERS) {
+      // The oldest entry (Maps keep insertion order); its peer most likely left long ago.
+      this.peerTotals.delete(this.peerTotals.keys().next().value!);
+    }
+    this.peerTotals.set(peerId, total);
+    this.peerBytes += added;
+    this.peerBytesCounter.inc(added);
+  }
+
+  p2pShare(): number {
+    const all = this.peerBytes + this.bytes.http + this.bytes.swarm;
+    return all > 0 ? this.peerBytes / all : 0;
+  }
+
   sawViewer(id: string, now = Date.now()): void {
     if (this.viewerSeen.size >= MAX_TRACKED_VIEWERS) this.forgetIdle(now);
     if (this.viewerSeen.size < MAX_TRACKED_VIEWERS) this.viewerSeen.set(id, now);
@@ -106,6 +147,8 @@ export class OriginStats {
       segmentsPublished: this.sources.segmentsPublished(),
       lastSequence: this.sources.lastSequence(),
       originBytes: { ...this.bytes },
+      peerBytes: this.peerBytes,
+      p2pShare: this.p2pShare(),
       viewers: this.viewers(),
       peers: this.sources.peers(),
       tree: this.sources.tree(),

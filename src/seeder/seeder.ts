@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError, UsageError } from '../errors.js';
 import { SegmentStore } from '../swarm/segment-store.js';
 import type { BroadcastConfig, SourceSpec } from './config.js';
 import { describeFfmpeg, ffmpegWarning, locateFfmpeg } from './ffmpeg-locate.js';
@@ -19,7 +19,7 @@ import { createHttpOrigin } from './http-origin.js';
 import { Ingest } from './ingest.js';
 import { LivePublisher } from './live-publisher.js';
 import type { Logger } from './logger.js';
-import { probeMedia } from './media-probe.js';
+import { isPicture, probeMedia } from './media-probe.js';
 import { OriginStats } from './origin-stats.js';
 import { startRtmpGate, type RtmpGate } from './rtmp-gate.js';
 import { loadStreamKey } from './stream-key.js';
@@ -64,6 +64,7 @@ export async function startSeeder(config: BroadcastConfig, log: Logger): Promise
       log,
       onSwarmBytes: (bytes) => stats.countBytes('swarm', bytes),
       onViewerReport: (viewer) => stats.sawViewer(viewer),
+      onPeerBytes: (peerId, total) => stats.notePeerBytes(peerId, total),
     });
   } catch (error) {
     await gate?.gate.close();
@@ -152,10 +153,22 @@ async function createIngest(
   log.info(describeFfmpeg(ffmpeg));
   const warning = ffmpegWarning(ffmpeg);
   if (warning) log.warn(warning);
-  const hasAudio =
+  const media =
     config.source.kind === 'file'
-      ? (await probeMedia(ffmpeg.path, config.source.path)).hasAudio
-      : true;
+      ? await probeMedia(ffmpeg.path, config.source.path)
+      : { hasAudio: true, hasVideo: true };
+  if (config.source.kind === 'file' && config.source.image) {
+    if (media.hasVideo) {
+      throw new UsageError(
+        `--image: ${config.source.path} has a video track of its own; --image is for audio-only files`,
+      );
+    }
+    if (!(await isPicture(ffmpeg.path, config.source.image))) {
+      throw new UsageError(`--image ${config.source.image}: not a picture ffmpeg can read`);
+    }
+  } else if (!media.hasVideo) {
+    log.info('audio only: players show the stream name and a level meter (--image adds a picture)');
+  }
   const source: SourceSpec =
     config.source.kind === 'rtmp' && gate
       ? { ...config.source, port: gate.upstreamPort }
@@ -164,7 +177,8 @@ async function createIngest(
     ffmpegPath: ffmpeg.path,
     source,
     profile: config.profile,
-    hasAudio,
+    hasAudio: media.hasAudio,
+    hasVideo: media.hasVideo,
     workDir: join(config.dataDir, 'ingest', `${config.stream}-${randomBytes(4).toString('hex')}`),
     publisher,
     log,

@@ -31,6 +31,8 @@ export interface SwarmOriginOptions {
   onSwarmBytes: (bytes: number) => void;
   /** A page reported in, with its viewer id: it still watches (its playlist comes from peers). */
   onViewerReport?: (viewer: string) => void;
+  /** A peer's running total of media bytes it received from other peers (not the origin). */
+  onPeerBytes?: (peerId: string, bytesFromPeers: number) => void;
 }
 
 export interface SwarmOrigin {
@@ -103,6 +105,7 @@ export async function startSwarmOrigin(options: SwarmOriginOptions): Promise<Swa
     if (message.t === 'report') {
       view.report(peerId, message.report);
       if (message.report.viewer) options.onViewerReport?.(message.report.viewer);
+      options.onPeerBytes?.(peerId, message.report.bytesFromPeers);
       return { t: 'ok' };
     }
     if (message.t === 'join') {

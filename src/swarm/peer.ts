@@ -134,7 +134,9 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
       if (fromOrigin) counters.bytesFromOrigin += object.bytes.length;
       else counters.bytesFromPeers += object.bytes.length;
     }
-    if (store.put(toLiveSegment(object))) {
+    // Pushed down the tree: from the origin exactly when the parent is the origin.
+    const originBytes = fromOrigin ?? member.current?.id === info.peerId;
+    if (store.put({ ...toLiveSegment(object), fromOrigin: originBytes })) {
       counters.segmentsReceived += 1;
       // Latency is a property of the live push; backfilled and fetched segments are old on purpose.
       const live =

@@ -24,6 +24,13 @@ export function parseMediaUrl(url: string, stream: string): MediaRef | undefined
   return undefined;
 }
 
+/** An object handed to the player, and whether its bytes came from the origin or a peer. */
+export interface Served {
+  bytes: Uint8Array;
+  /** From the origin (pushed by it, or fetched from it), not from another peer. */
+  fromOrigin: boolean;
+}
+
 export class SegmentSource {
   /** Media bytes handed to the player from the swarm, and how many requests missed. */
   servedBytes = 0;
@@ -32,26 +39,32 @@ export class SegmentSource {
 
   constructor(private readonly store: SegmentStore) {}
 
-  private lookup(ref: MediaRef): Uint8Array | undefined {
-    return ref.kind === 'media' ? this.store.get(ref.id)?.bytes : this.store.init(ref.id)?.bytes;
+  private lookup(ref: MediaRef): Served | undefined {
+    if (ref.kind === 'init') {
+      const init = this.store.init(ref.id);
+      // Init segments are a few hundred bytes, fetched once: counted as the origin's.
+      return init && { bytes: init.bytes, fromOrigin: true };
+    }
+    const segment = this.store.get(ref.id);
+    return segment && { bytes: segment.bytes, fromOrigin: segment.fromOrigin ?? false };
   }
 
-  /** The object's bytes, waiting up to `deadlineMs` for it; undefined if it did not come. */
-  get(ref: MediaRef, deadlineMs: number, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+  /** The object, waiting up to `deadlineMs` for it; undefined if it did not come. */
+  get(ref: MediaRef, deadlineMs: number, signal?: AbortSignal): Promise<Served | undefined> {
     const found = this.lookup(ref);
     if (found) return Promise.resolve(this.hit(found));
     if (deadlineMs <= 0) return Promise.resolve(this.miss());
     return new Promise((resolve) => {
-      const finish = (bytes: Uint8Array | undefined) => {
+      const finish = (served: Served | undefined) => {
         clearTimeout(timer);
         offSegment();
         offInit();
         signal?.removeEventListener('abort', onAbort);
-        resolve(bytes ? this.hit(bytes) : this.miss());
+        resolve(served ? this.hit(served) : this.miss());
       };
       const onArrival = () => {
-        const bytes = this.lookup(ref);
-        if (bytes) finish(bytes);
+        const served = this.lookup(ref);
+        if (served) finish(served);
       };
       const onAbort = () => finish(undefined);
       const offSegment = this.store.onSegment(onArrival);
@@ -61,10 +74,10 @@ export class SegmentSource {
     });
   }
 
-  private hit(bytes: Uint8Array): Uint8Array {
+  private hit(served: Served): Served {
     this.served += 1;
-    this.servedBytes += bytes.length;
-    return bytes;
+    this.servedBytes += served.bytes.length;
+    return served;
   }
 
   private miss(): undefined {

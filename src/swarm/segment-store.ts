@@ -20,6 +20,11 @@ export interface LiveSegment {
   startedAt: number;
   /** The origin's signed statement of this segment (absent only in unit tests). */
   announcement?: Announcement;
+  /**
+   * Whether this peer got the bytes from the origin (its push to a child of the origin, or a
+   * fetch from it) rather than from another peer: P2P share counts only the latter.
+   */
+  fromOrigin?: boolean;
 }
 
 export interface InitSegment {

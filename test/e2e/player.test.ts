@@ -9,7 +9,7 @@ import type { ApiStats } from '../../src/contracts/stats.js';
 import { locateFfmpeg } from '../../src/seeder/ffmpeg-locate.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startBroadcast } from '../helpers/cli-process.js';
-import { eventually, getJson } from '../helpers/http.js';
+import { eventually, getJson, getText } from '../helpers/http.js';
 import {
   openPlayer,
   playerStats,
@@ -44,6 +44,80 @@ describe('the player in Chromium', () => {
       expect(origin.originBytes.http + origin.originBytes.swarm).toBeGreaterThanOrEqual(
         stats.bytesLoaded,
       );
+      await page.close();
+    } finally {
+      await cli.stop();
+    }
+  });
+
+  /** An MP3 of two tones, as a talk or a radio stream would be: sound, no picture. */
+  function makeMp3(name: string): string {
+    const file = join(dataDir, name);
+    execFileSync(locateFfmpeg(undefined).path, [
+      ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=330:d=8'],
+      ...['-c:a', 'libmp3lame', '-b:a', '96k', '-y', file],
+    ]);
+    return file;
+  }
+
+  it('plays an audio-only MP3 as audio: the stream name and a level meter that moves', async () => {
+    const file = makeMp3('talk.mp3');
+    const { cli, url } = await startBroadcast(['--source', file, '--loop'], dataDir);
+    try {
+      await cli.waitFor(/audio only/);
+      const playlist = await eventually(
+        async () => {
+          const { status, text } = await getText(`${url}/live/main/index.m3u8`);
+          return status === 200 && text.includes('.m4s') ? text : undefined;
+        },
+        20_000,
+        'the playlist',
+      );
+      expect(playlist).toContain('#EXT-X-MAP');
+      const page = await openPlayer(browser, `${url}/`);
+      const stats = await waitForPlayback(page, 5, 40_000);
+      expect(stats.fatalErrors).toEqual([]);
+      expect(stats.audioOnly).toBe(true);
+      expect(await page.locator('.audio-name').textContent()).toBe('main');
+      await page.screenshot({ path: join(process.cwd(), 'test-results', 'player-audio-only.png') });
+      // Unmuted (as a listener would), the meter reads the tone.
+      await page.evaluate(() => {
+        const video = document.querySelector('video')!;
+        video.muted = false;
+        void video.play();
+      });
+      const level = await eventually(
+        async () => {
+          const now = (await playerStats(page)).audioLevel;
+          return now !== null && now > 0.05 ? now : undefined;
+        },
+        10_000,
+        'the level meter to read the tone',
+      );
+      expect(level).toBeLessThanOrEqual(1);
+      await page.close();
+    } finally {
+      await cli.stop();
+    }
+  });
+
+  it('plays an audio-only file with --image as video: the picture on screen', async () => {
+    const file = makeMp3('talk-with-picture.mp3');
+    const picture = join(dataDir, 'cover.png');
+    execFileSync(locateFfmpeg(undefined).path, [
+      ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240'],
+      ...['-frames:v', '1', '-y', picture],
+    ]);
+    const { cli, url } = await startBroadcast(
+      ['--source', file, '--loop', '--image', picture],
+      dataDir,
+    );
+    try {
+      const page = await openPlayer(browser, `${url}/`);
+      const stats = await waitForPlayback(page, 5, 40_000);
+      expect(stats.fatalErrors).toEqual([]);
+      expect(stats.audioOnly).toBe(false);
+      expect(await screenshotVideo(page, 'player-audio-with-picture')).toBeGreaterThan(10);
       await page.close();
     } finally {
       await cli.stop();

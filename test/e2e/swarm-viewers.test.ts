@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.js';
 import { startBroadcast } from '../helpers/cli-process.js';
-import { eventually } from '../helpers/http.js';
+import { eventually, getText } from '../helpers/http.js';
 import { openPlayer, playerStats, waitForPlayback } from '../helpers/player-page.js';
 import { startPoisoner } from '../helpers/poisoner.js';
 import { originStats, startRelay } from '../helpers/swarm.js';
@@ -120,18 +120,68 @@ describe('browser viewers in the swarm', () => {
     expect(origin.originBytes.swarm).toBe(0);
   });
 
+  it('a page fed by the origin counts none of it as from peers: panel, stats(), /api/stats, /metrics', async () => {
+    const url = await seeder(2);
+    const viewer = await page(browsers[0]!, `${url}/`);
+    await viewer.setViewportSize({ width: 1280, height: 800 });
+    const stats = await eventually(
+      async () => {
+        const now = await playerStats(viewer);
+        return now.swarm.parent === 'origin' && now.bytesFrom.origin > 0 ? now : undefined;
+      },
+      40_000,
+      'the page to play segments the origin pushed to it',
+    );
+    expect(stats.bytesFrom.peers).toBe(0);
+    expect(stats.p2pShare).toBe(0);
+    // The panel as a user reads it at 1280 px: the value next to its label, on the same line.
+    const row = await eventually(
+      () =>
+        viewer.evaluate(() => {
+          const label = [...document.querySelectorAll('#stats dt')].find(
+            (dt) => dt.textContent === 'From peers',
+          );
+          const value = label?.nextElementSibling;
+          if (!label || !value || value.textContent === '–') return undefined;
+          const top = (element: Element) => element.getBoundingClientRect().top;
+          return { value: value.textContent, sameLine: Math.abs(top(label) - top(value)) < 4 };
+        }),
+      10_000,
+      'the panel to show the share',
+    );
+    expect(row).toEqual({ value: '0 %', sameLine: true });
+    const origin = await originStats(url);
+    expect(origin.originBytes.swarm).toBeGreaterThan(0);
+    expect(origin.peerBytes).toBe(0);
+    expect(origin.p2pShare).toBe(0);
+    const { text: metrics } = await getText(`${url}/metrics`);
+    expect(metrics).toMatch(/^swarmcast_p2p_share 0$/m);
+    expect(metrics).toMatch(/^swarmcast_peer_bytes_total 0$/m);
+  });
+
   it('pages below a Node relay play from it', async () => {
     const url = await seeder(1);
     const relay = await startRelay(url, ['--max-children', '3']);
     cleanup.push(() => relay.cli.stop());
-    const pages = [await page(browsers[0]!, `${url}/`), await page(browsers[1]!, `${url}/`)];
-    for (const viewer of pages) {
-      const stats = await waitForPlayback(viewer, 8, 40_000);
+    const first = await page(browsers[0]!, `${url}/`);
+    const firstStats = await waitForPlayback(first, 8, 40_000);
+    // The origin's one slot is the relay's: the first page can only go below it.
+    expect(firstStats.swarm.parent).toBe(relay.id);
+    expect(firstStats.swarm.parentTransport).toBe('websockets');
+    // The second goes below the relay or below the first page, whichever measured nearer (a
+    // page link of 4 ms at depth 3 can beat a relay 35 ms away at depth 2): either way it plays
+    // from peers, and the origin feeds the relay alone.
+    const second = await page(browsers[1]!, `${url}/`);
+    const secondStats = await waitForPlayback(second, 8, 40_000);
+    const pageIds = [firstStats.swarm.peerId, relay.id];
+    expect(pageIds).toContain(secondStats.swarm.parent);
+    for (const stats of [await playerStats(first), secondStats]) {
       expect(stats.fatalErrors).toEqual([]);
-      expect(stats.swarm.parent).toBe(relay.id);
-      expect(stats.swarm.parentTransport).toBe('websockets');
       expect(stats.p2pShare).toBeGreaterThan(0.5);
     }
+    const origin = await originStats(url);
+    expect(origin.tree.originChildren).toBe(1);
+    expect(origin.peers.find((peer) => peer.parent === 'origin')?.id).toBe(relay.id);
   });
 
   it('a peer that serves corrupt segments to a page is caught: the page refetches, plays on, and drops it', async () => {

@@ -8,38 +8,24 @@ import type { ApiStats } from '../../src/contracts/stats.js';
 import { freePort } from '../../src/seeder/free-port.js';
 import { locateFfmpeg } from '../../src/seeder/ffmpeg-locate.js';
 import { startBroadcast, type CliProcess } from '../helpers/cli-process.js';
-import { eventually, getJson, getText } from '../helpers/http.js';
+import { eventually, getBytes, getJson, getText } from '../helpers/http.js';
 
-/** Pushes `seconds` of a test picture to an RTMP URL; resolves with ffmpeg's exit code. */
-function push(url: string, seconds: number): Promise<number | null> {
+/**
+ * Pushes `seconds` of a test picture and tone (or the tone alone, as a radio studio would) to an
+ * RTMP URL; resolves with ffmpeg's exit code.
+ */
+function push(url: string, seconds: number, audioOnly = false): Promise<number | null> {
+  const picture = ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25'];
+  const tone = ['-f', 'lavfi', '-i', 'sine=frequency=300'];
+  const h264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25'];
   const child = spawn(
     locateFfmpeg(undefined).path,
     [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-re',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=320x240:rate=25',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=300',
-      '-t',
-      String(seconds),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-g',
-      '25',
-      '-c:a',
-      'aac',
-      '-f',
-      'flv',
-      url,
+      ...['-hide_banner', '-loglevel', 'error', '-re'],
+      ...(audioOnly ? tone : [...picture, ...tone]),
+      ...['-t', String(seconds)],
+      ...(audioOnly ? [] : h264),
+      ...['-c:a', 'aac', '-f', 'flv', url],
     ],
     { stdio: 'ignore' },
   );
@@ -115,5 +101,33 @@ describe('swarmcast broadcast --source rtmp', () => {
     expect(playlist).toContain('#EXT-X-MAP');
     expect(await pushing).toBe(0);
     expect(cli.stdout()).toMatch(/RTMP publisher connected/);
+  });
+
+  it('broadcasts a push with sound only as audio-only HLS', async () => {
+    await eventually(
+      async () => {
+        const stats = await getJson<ApiStats>(`${url}/api/stats`);
+        return stats.ingest.state === 'waiting' && stats.ingest.pid ? true : undefined;
+      },
+      15_000,
+      'the RTMP listener to be ready again',
+    );
+    const before = (await getJson<ApiStats>(`${url}/api/stats`)).segmentsPublished;
+    const pushing = push(`rtmp://127.0.0.1:${rtmpPort}/live/right-key`, 6, true);
+    const playlist = await eventually(
+      async () => {
+        const stats = await getJson<ApiStats>(`${url}/api/stats`);
+        if (stats.segmentsPublished < before + 2) return undefined;
+        const { status, text } = await getText(`${url}/live/main/index.m3u8`);
+        return status === 200 ? text : undefined;
+      },
+      20_000,
+      'segments from the audio-only push',
+    );
+    const init = [...playlist.matchAll(/#EXT-X-MAP:URI="([^"]+)"/g)].at(-1)![1]!;
+    const bytes = Buffer.from(await getBytes(`${url}/live/main/${init}`)).toString('latin1');
+    expect(bytes).toContain('mp4a');
+    expect(bytes).not.toContain('avc1');
+    expect(await pushing).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 /** The real CLI, real ffmpeg, real HTTP on 127.0.0.1. */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { decodeAnnouncement, verifyAnnouncement } from '../../src/swarm/announce
 import { hexToBytes } from '../../src/swarm/hex.js';
 import { fetchFromOrigin } from '../../src/swarm/http-fallback.js';
 import { freePort } from '../../src/seeder/free-port.js';
+import { locateFfmpeg } from '../../src/seeder/ffmpeg-locate.js';
 import { runCli, startBroadcast, type CliProcess } from '../helpers/cli-process.js';
 import { eventually, getBytes, getJson, getText } from '../helpers/http.js';
 import { topLevelBoxes } from '../helpers/mp4-boxes.js';
@@ -199,6 +201,35 @@ describe('swarmcast broadcast refuses bad input with one clear line', () => {
       ['broadcast', '--source', bogus, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
       2,
       /not a media file/,
+    );
+  });
+
+  it('--image with a file that has its own video exits 2', async () => {
+    const video = join(dataDir, 'clip.mp4');
+    const ffmpeg = locateFfmpeg(undefined).path;
+    execFileSync(ffmpeg, [
+      ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:d=1', '-y', video],
+    ]);
+    const args = ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir];
+    await expectFailure(
+      ['broadcast', '--source', video, '--image', video, ...args],
+      2,
+      /--image: .*clip\.mp4 has a video track of its own/,
+    );
+  });
+
+  it('--image that is not a picture exits 2', async () => {
+    const sound = join(dataDir, 'tone.mp3');
+    const notes = join(dataDir, 'notes.png');
+    writeFileSync(notes, 'not a picture\n'.repeat(50));
+    execFileSync(locateFfmpeg(undefined).path, [
+      ...['-v', 'error', '-f', 'lavfi', '-i', 'sine=d=1', '-y', sound],
+    ]);
+    const args = ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir];
+    await expectFailure(
+      ['broadcast', '--source', sound, '--image', notes, ...args],
+      2,
+      /--image .*notes\.png: not a picture ffmpeg can read/,
     );
   });
 

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { broadcastSpec, parseBitrate, parseBroadcastArgs } from '../../src/cli/broadcast.js';
 import { formatHelp } from '../../src/cli/args.js';
 import { UsageError } from '../../src/errors.js';
@@ -90,6 +93,31 @@ describe('broadcast arguments', () => {
     expect(parseBitrate('2000')).toBe(2000);
     expect(parseBitrate('800k')).toBe(800);
     expect(parseBitrate('2M')).toBe(2000);
+  });
+
+  it('takes --image for a file source only, and only a file that exists', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swarmcast-args-'));
+    try {
+      const sound = join(dir, 'talk.mp3');
+      const picture = join(dir, 'cover.png');
+      writeFileSync(sound, '');
+      writeFileSync(picture, '');
+      const config = parseBroadcastArgs(['--source', sound, '--image', picture]);
+      expect(config !== 'help' && config.source).toEqual({
+        kind: 'file',
+        path: sound,
+        loop: false,
+        image: picture,
+      });
+      expect(() => parseBroadcastArgs(['--image', picture])).toThrow(
+        /--image only applies to a file source/,
+      );
+      expect(() =>
+        parseBroadcastArgs(['--source', sound, '--image', join(dir, 'none.png')]),
+      ).toThrow(/--image .*none\.png: no such file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('documents every flag in --help with its default', () => {
