@@ -124,6 +124,29 @@ describe('the player in Chromium', () => {
     }
   });
 
+  it('plays a looped MPEG-TS file whose timestamps wrap, across the wrap and a loop, without a stall', async () => {
+    // Its PTS starts 95,435 s in, so it crosses 2^33 / 90 kHz (26.5 h) within its 12 s.
+    const file = join(dataDir, 'wrap.ts');
+    execFileSync(locateFfmpeg(undefined).path, [
+      ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=d=12:s=640x360'],
+      ...['-f', 'lavfi', '-i', 'sine=d=12', '-c:v', 'libx264', '-preset', 'ultrafast'],
+      ...['-c:a', 'aac', '-output_ts_offset', '95435', '-f', 'mpegts', '-y', file],
+    ]);
+    const { cli, url } = await startBroadcast(['--source', file, '--loop'], dataDir);
+    try {
+      const page = await openPlayer(browser, `${url}/`);
+      const start = await waitForPlayback(page, 1, 40_000);
+      await new Promise((resolve) => setTimeout(resolve, 14_000));
+      const stats = await playerStats(page);
+      expect(stats.fatalErrors).toEqual([]);
+      expect(stats.currentTime - start.currentTime).toBeGreaterThan(12);
+      expect(stats.stalls, `${stats.stallSeconds.toFixed(1)} s stalled`).toBe(0);
+      await page.close();
+    } finally {
+      await cli.stop();
+    }
+  });
+
   it('plays a file without an audio track, at an odd size', async () => {
     const file = join(dataDir, 'silent.mp4');
     const ffmpeg = locateFfmpeg(undefined).path;
