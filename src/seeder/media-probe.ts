@@ -8,6 +8,8 @@ import { UsageError } from '../errors.js';
 export interface MediaInfo {
   hasVideo: boolean;
   hasAudio: boolean;
+  /** A picture attached to the sound (an album cover): not a video track, but worth showing. */
+  coverArt: boolean;
 }
 
 export function parseMediaSummary(stderr: string): MediaInfo {
@@ -15,6 +17,7 @@ export function parseMediaSummary(stderr: string): MediaInfo {
   return {
     hasVideo: streams.some((line) => /: Video: /.test(line) && !/attached pic/.test(line)),
     hasAudio: streams.some((line) => /: Audio: /.test(line)),
+    coverArt: streams.some((line) => /: Video: /.test(line) && /attached pic/.test(line)),
   };
 }
 
@@ -62,4 +65,22 @@ export async function isPicture(
     child.on('close', (code) => resolve(code === 0));
   });
   return decoded;
+}
+
+/** Writes a file's cover art to `out` as a picture; false when it cannot. */
+export async function extractCoverArt(
+  ffmpeg: string,
+  file: string,
+  out: string,
+  signal = AbortSignal.timeout(15_000),
+): Promise<boolean> {
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-map', '0:v:0'];
+  return new Promise<boolean>((resolve) => {
+    const child = spawn(ffmpeg, [...args, '-frames:v', '1', '-y', out], {
+      stdio: 'ignore',
+      signal,
+    });
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0));
+  });
 }

@@ -55,11 +55,14 @@ export function startRtmpGate(options: RtmpGateOptions): Promise<RtmpGate> {
     }
     // ffmpeg's listener takes one connection per run, so a second client gets nowhere anyway;
     // turning it away here keeps it from disturbing the live one.
-    if (sessions.size > 0) {
+    if ([...sessions].some((session) => session.publisherConnected)) {
       client.destroy();
       options.onRefused?.(REFUSAL.alreadyLive, remote);
       return;
     }
+    // A session whose publisher has left only holds ffmpeg's side while it winds down: a
+    // publisher that reconnects at once (OBS after a network blip) must not be refused for it.
+    for (const stale of sessions) stale.destroy();
     const session = new Session(client, remote, options, () => sessions.delete(session));
     sessions.add(session);
   });
@@ -132,6 +135,11 @@ class Session {
     client.setNoDelay(true);
     this.upstream = this.dialUpstream();
     this.wireClient();
+  }
+
+  /** The publisher's connection is still open (its stream may go on). */
+  get publisherConnected(): boolean {
+    return !this.clientClosed;
   }
 
   destroy(): void {

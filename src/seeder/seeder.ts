@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { RuntimeError, UsageError } from '../errors.js';
 import { SegmentStore } from '../swarm/segment-store.js';
 import type { BroadcastConfig, SourceSpec } from './config.js';
@@ -19,7 +20,7 @@ import { createHttpOrigin } from './http-origin.js';
 import { Ingest } from './ingest.js';
 import { LivePublisher } from './live-publisher.js';
 import type { Logger } from './logger.js';
-import { isPicture, probeMedia } from './media-probe.js';
+import { extractCoverArt, isPicture, probeMedia } from './media-probe.js';
 import { OriginStats } from './origin-stats.js';
 import { startRtmpGate, type RtmpGate } from './rtmp-gate.js';
 import { loadStreamKey } from './stream-key.js';
@@ -156,23 +157,33 @@ async function createIngest(
   const media =
     config.source.kind === 'file'
       ? await probeMedia(ffmpeg.path, config.source.path)
-      : { hasAudio: true, hasVideo: true };
-  if (config.source.kind === 'file' && config.source.image) {
+      : { hasAudio: true, hasVideo: true, coverArt: false };
+  let fileSource = config.source.kind === 'file' ? config.source : undefined;
+  if (fileSource?.image) {
     if (media.hasVideo) {
       throw new UsageError(
-        `--image: ${config.source.path} has a video track of its own; --image is for audio-only files`,
+        `--image: ${fileSource.path} has a video track of its own; --image is for audio-only files`,
       );
     }
-    if (!(await isPicture(ffmpeg.path, config.source.image))) {
-      throw new UsageError(`--image ${config.source.image}: not a picture ffmpeg can read`);
+    if (!(await isPicture(ffmpeg.path, fileSource.image))) {
+      throw new UsageError(`--image ${fileSource.image}: not a picture ffmpeg can read`);
     }
-  } else if (!media.hasVideo) {
+  } else if (fileSource && !media.hasVideo && media.coverArt) {
+    // An album's cover shows as the picture, as it would in any music player.
+    const cover = join(config.dataDir, 'ingest', `${config.stream}-cover.png`);
+    await mkdir(dirname(cover), { recursive: true });
+    if (await extractCoverArt(ffmpeg.path, fileSource.path, cover)) {
+      fileSource = { ...fileSource, image: cover };
+      log.info('audio with cover art: the cover is shown as the picture');
+    }
+  }
+  if (!media.hasVideo && !fileSource?.image) {
     log.info('audio only: players show the stream name and a level meter (--image adds a picture)');
   }
   const source: SourceSpec =
     config.source.kind === 'rtmp' && gate
       ? { ...config.source, port: gate.upstreamPort }
-      : config.source;
+      : (fileSource ?? config.source);
   return new Ingest({
     ffmpegPath: ffmpeg.path,
     source,

@@ -168,6 +168,42 @@ describe('a seeder that dies hard', () => {
   });
 });
 
+describe('swarmcast broadcast of an MP3 with cover art', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'swarmcast-cover-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('shows the cover as the picture: the stream carries video and audio', async () => {
+    const ffmpeg = locateFfmpeg(undefined).path;
+    const cover = join(dataDir, 'cover.png');
+    const song = join(dataDir, 'song.mp3');
+    execFileSync(ffmpeg, [
+      ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=300x300', '-frames:v', '1', cover],
+    ]);
+    execFileSync(ffmpeg, [
+      ...['-v', 'error', '-f', 'lavfi', '-i', 'sine=d=6', '-i', cover, '-map', '0', '-map', '1'],
+      ...['-c:a', 'libmp3lame', '-c:v', 'mjpeg', '-disposition:v', 'attached_pic', song],
+    ]);
+    const { cli, url } = await startBroadcast(['--source', song, '--loop'], dataDir);
+    try {
+      await cli.waitFor(/cover art: the cover is shown as the picture/);
+      const playlist = await eventually(
+        async () => {
+          const { status, text } = await getText(`${url}/live/main/index.m3u8`);
+          return status === 200 && text.includes('.m4s') ? text : undefined;
+        },
+        20_000,
+        'the playlist',
+      );
+      const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(playlist)![1]!;
+      const bytes = Buffer.from(await getBytes(`${url}/live/main/${init}`)).toString('latin1');
+      expect(bytes).toContain('avc1');
+      expect(bytes).toContain('mp4a');
+    } finally {
+      await cli.stop();
+    }
+  });
+});
+
 describe('swarmcast broadcast refuses bad input with one clear line', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'swarmcast-it-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -50,20 +50,22 @@ describe('reading ffmpeg -i output', () => {
     const text = `Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'a.mp4':
     Stream #0:0(und): Video: h264 (High) (avc1 / 0x31637661), yuv420p, 320x240, 25 fps
     Stream #0:1(und): Audio: aac (LC) (mp4a / 0x6134706D), 48000 Hz, stereo`;
-    expect(parseMediaSummary(text)).toEqual({ hasVideo: true, hasAudio: true });
+    expect(parseMediaSummary(text)).toEqual({ hasVideo: true, hasAudio: true, coverArt: false });
     expect(parseMediaSummary(text.split('\n').slice(0, 2).join('\n'))).toEqual({
       hasVideo: true,
       hasAudio: false,
+      coverArt: false,
     });
     expect(parseMediaSummary('x.txt: Invalid data found when processing input')).toEqual({
       hasVideo: false,
       hasAudio: false,
+      coverArt: false,
     });
   });
 
-  it('does not take cover art for a video track', () => {
+  it('does not take cover art for a video track, but notes it', () => {
     const text = `    Stream #0:0: Audio: mp3, 44100 Hz, stereo
     Stream #0:1: Video: mjpeg, yuvj420p, 600x600, 90k tbr (attached pic)`;
-    expect(parseMediaSummary(text)).toEqual({ hasVideo: false, hasAudio: true });
+    expect(parseMediaSummary(text)).toEqual({ hasVideo: false, hasAudio: true, coverArt: true });
   });
 });

@@ -653,6 +653,22 @@ describe('startRtmpGate', () => {
     expect(first.socket.destroyed).toBe(false);
   });
 
+  it("takes a publisher that reconnects while the last one's ffmpeg side is still open", async () => {
+    const { upstream, refused, accepted, open } = await setup();
+    const first = await open();
+    first.socket.write(publisherStream().bytes);
+    await until(() => accepted.length === 1);
+    // The publisher drops (OBS after a network blip); ffmpeg has not closed its side yet.
+    first.socket.destroy();
+    await within(first.closed, 3000, 'first client close');
+    const second = await open();
+    second.socket.write(publisherStream().bytes);
+    await until(() => accepted.length === 2);
+    expect(refused).toEqual([]);
+    expect(second.socket.destroyed).toBe(false);
+    expect(upstream.connections()).toBeGreaterThanOrEqual(2);
+  });
+
   it('closes the client when ffmpeg does not listen within the wait', async () => {
     const { upstream, refused, open } = await setup({ upstreamWaitMs: 300 });
     await upstream.close();
