@@ -66,7 +66,7 @@ export const broadcastSpec: CommandSpec = {
       type: 'string',
       value: '<file>',
       description:
-        'a still picture as the video of an audio-only file (default: audio only, no video)',
+        'a still picture as the video of an audio-only file (default: its cover art if it has one, else sound only)',
     },
     'rtmp-port': {
       type: 'string',
