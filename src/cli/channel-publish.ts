@@ -3,17 +3,18 @@
  * and their torrent, to the seeder, which verifies, seeds and announces it.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { createReleaseTorrent } from '../swarm/bulk/release-torrent.js';
 import { signBep44Head } from '../swarm/channel/bep44-signature.js';
 import { encodeEnvelope, signEnvelope } from '../swarm/channel/envelope.js';
-import { pathProblem, versionProblem } from '../swarm/channel/release-paths.js';
-import { terminalText } from '../swarm/text/terminal-text.js';
+import { ChannelError } from '../swarm/channel/channel-error.js';
+import { versionProblem } from '../swarm/channel/release-paths.js';
 import { bytesToHex } from '../swarm/hex.js';
-import type { ReleaseFile } from '../contracts/channel.js';
+import { MAX_ENVELOPE_BYTES, type ReleaseFile, type SignedEnvelope } from '../contracts/channel.js';
+import { collectReleaseTree, type ReleaseTree } from './release-tree.js';
 import { parseOrHelp, type CommandSpec } from './args.js';
 import {
   adminClient,
@@ -30,9 +31,9 @@ import { Progress } from './progress.js';
 export const channelPublishSpec: CommandSpec = {
   name: 'channel publish',
   summary:
-    'Publish a release: sign a manifest (version, files with length and SHA-256, torrent info-hash, expiry) and upload it with the files to the seeder, which seeds and announces it.',
+    'Publish a release of files and folders: sign a manifest (version, each file with its relative path, length, SHA-256 and execute bit, empty folders, torrent info-hash, expiry) and upload it with the files to the seeder, which seeds and announces it.',
   usage:
-    'swarmcast channel publish <name> --key <file> --version <v> --file <path>... [--expires 30d] [--notes <text>] --seeder <url>',
+    'swarmcast channel publish <name> --key <file> --version <v> --file <file-or-folder>... [--expires 30d] [--notes <text>] --seeder <url>',
   positionals: { min: 1, max: 1 },
   flags: {
     key: keyFlag,
@@ -42,7 +43,8 @@ export const channelPublishSpec: CommandSpec = {
       type: 'string',
       value: '<path>',
       multiple: true,
-      description: 'a file of the release (repeat for more; installed under its base name)',
+      description:
+        'a file (installed under its base name) or a folder (its tree: relative paths, empty files and folders, executable modes); repeat for more',
     },
     expires: {
       type: 'string',
@@ -65,29 +67,12 @@ export async function runChannelPublish(argv: string[]): Promise<number> {
   const version = typeof f.version === 'string' ? f.version : '';
   const problem = versionProblem(version);
   if (problem) throw new UsageError(`--version: ${problem}`);
-  const paths = Array.isArray(f.file) ? f.file.map((p) => resolve(p)) : [];
-  if (paths.length === 0) throw new UsageError('give at least one --file');
-  const names = paths.map((p) => basename(p));
-  // The same check every subscriber and page applies on receipt, but said before any hashing
-  // or upload, naming the --file, and printed escaped: the name itself may hold the control.
-  for (const [index, fileName] of names.entries()) {
-    const problem = pathProblem(fileName);
-    if (problem)
-      throw new UsageError(
-        `--file ${terminalText(paths[index]!)}: the name "${terminalText(fileName)}" ${problem}`,
-      );
-  }
-  if (new Set(names).size !== names.length)
-    throw new UsageError('two --file arguments have the same base name');
-  for (const path of paths) {
-    let ok = false;
-    try {
-      ok = statSync(path).isFile();
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new UsageError(`--file ${terminalText(path)}: no such file`);
-  }
+  const inputs = Array.isArray(f.file) ? f.file.map((p) => resolve(p)) : [];
+  if (inputs.length === 0) throw new UsageError('give at least one --file');
+  const tree = await collectReleaseTree(inputs);
+  const total = tree.files.reduce((sum, file) => sum + file.length, 0);
+  // A torrent of no bytes has no pieces; peers could not tell it has arrived.
+  if (total === 0) throw new UsageError('--file: the release holds no bytes (only empty files)');
   const expiresMs = durationMs('expires', String(f.expires));
   const key = channelKey(f);
   const client = adminClient(f);
@@ -97,23 +82,22 @@ export async function runChannelPublish(argv: string[]): Promise<number> {
 
   const progress = new Progress(process.stderr);
   const files: ReleaseFile[] = [];
-  for (const [index, path] of paths.entries()) {
-    const length = statSync(path).size;
-    progress.update(`hashing ${names[index]}`, 0, length);
+  let hashed = 0;
+  for (const file of tree.files) {
+    const label = `hashing ${tree.files.length} file(s)`;
     files.push({
-      path: names[index]!,
-      length,
-      sha256: await sha256File(path, (done) =>
-        progress.update(`hashing ${names[index]}`, done, length),
+      path: file.path,
+      length: file.length,
+      sha256: await sha256File(file.absPath, (done) =>
+        progress.update(label, hashed + done, total),
       ),
+      ...(file.executable ? { executable: true as const } : {}),
     });
+    hashed += file.length;
   }
   // No web seed inside the torrent: subscribers add the seeder's (by info-hash) themselves, so
   // the torrent stays the same wherever it is seeded from.
-  const torrent = await createReleaseTorrent({
-    name: version,
-    files: files.map((file, index) => ({ path: file.path, absPath: paths[index]! })),
-  });
+  const torrent = await createReleaseTorrent({ name: version, files: tree.files });
   const now = Date.now();
   const envelope = signEnvelope(
     {
@@ -127,15 +111,17 @@ export async function runChannelPublish(argv: string[]): Promise<number> {
         version,
         files,
         infoHash: torrent.infoHash,
+        ...(tree.emptyDirs.length > 0 ? { emptyDirs: tree.emptyDirs } : {}),
         ...(typeof f.notes === 'string' ? { notes: f.notes } : {}),
       },
     },
     key.secretKey,
   );
+  const encoded = encodeManifest(envelope);
   for (const [index, file] of files.entries()) {
     if (await client.hasUpload(file.sha256)) continue;
     let sent = 0;
-    const stream = createReadStream(paths[index]!);
+    const stream = createReadStream(tree.files[index]!.absPath);
     stream.on('data', (chunk) => {
       sent += chunk.length;
       progress.update(`uploading ${file.path}`, sent, file.length);
@@ -148,15 +134,34 @@ export async function runChannelPublish(argv: string[]): Promise<number> {
   }
   progress.done();
   await client.post(key.id, 'releases', {
-    envelope: new TextDecoder().decode(encodeEnvelope(envelope)),
+    envelope: new TextDecoder().decode(encoded),
     torrent: Buffer.from(torrent.torrentFile).toString('base64'),
     bep44Signature: bytesToHex(signBep44Head(envelope, key.secretKey)),
   });
   process.stdout.write(`${name} ${version} seq ${envelope.seq} ${torrent.infoHash}\n`);
   process.stderr.write(
-    `published ${name} ${version} (seq ${envelope.seq}, ${files.length} file(s), expires ${new Date(envelope.expires).toISOString()})\n`,
+    `published ${name} ${version} (seq ${envelope.seq}, ${describeTree(tree)}, expires ${new Date(envelope.expires).toISOString()})\n`,
   );
   return 0;
+}
+
+/** The signed envelope's bytes; a manifest too large to sign is the user's to shrink. */
+function encodeManifest(envelope: SignedEnvelope<'release'>): Uint8Array {
+  try {
+    return encodeEnvelope(envelope);
+  } catch (error) {
+    if (error instanceof ChannelError && error.reason === 'too-large')
+      throw new UsageError(
+        `the signed manifest would be over ${MAX_ENVELOPE_BYTES / 1024} KiB ` +
+          `(${envelope.body.files.length} files): publish fewer files, or an archive of them`,
+      );
+    throw error;
+  }
+}
+
+function describeTree(tree: ReleaseTree): string {
+  const dirs = tree.emptyDirs.length;
+  return `${tree.files.length} file(s)${dirs > 0 ? `, ${dirs} empty folder(s)` : ''}`;
 }
 
 function sha256File(path: string, onBytes: (done: number) => void): Promise<string> {

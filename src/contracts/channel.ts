@@ -1,8 +1,11 @@
 /**
  * Signed channels: the envelope every publisher signs and every subscriber verifies, the release
  * manifest, news item and key rotation it carries, and the trust record a subscriber keeps on
- * disk. A contract with the outside world (other implementations, stored state): fields are only
- * ever added under a new `v`, never renamed. Imports nothing, so any layer may use it.
+ * disk. A contract with the outside world (other implementations, stored state): fields are never
+ * renamed, and are added only as optional ones that are left out when unused. A reader refuses
+ * fields it does not know, so an older one refuses a release that needs a newer field (an
+ * executable bit, an empty folder) instead of installing it without. Imports nothing, so any
+ * layer may use it.
  */
 
 /** Envelope format version; the signature's domain prefix names it too. */
@@ -29,12 +32,19 @@ export interface ReleaseFile {
   length: number;
   /** Lowercase hex SHA-256 of the file's bytes. */
   sha256: string;
+  /** Installed with execute permission (mode 0755 less the umask); absent, not false, otherwise. */
+  executable?: true;
 }
 
 export interface ReleaseManifest {
   /** Also the install directory's name, so it is restricted to a safe file name. */
   version: string;
   files: ReleaseFile[];
+  /**
+   * Folders that hold nothing, relative and `/`-separated like file paths: a torrent carries only
+   * files, so these are signed here. Absent when there are none; sorted, one per empty folder.
+   */
+  emptyDirs?: string[];
   /** Lowercase hex BitTorrent v1 info-hash of a torrent holding exactly these files. */
   infoHash: string;
   notes?: string;

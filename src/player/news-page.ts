@@ -1,13 +1,28 @@
 /**
  * `/news/<channel-id>`: a channel's news, newest first, each item verified in this page. The
  * history (rotations, then the last 50 items) is fetched and checked in seq order; new items then
- * arrive as server-sent events and go through the same trust state. Anything refused is listed
- * apart with its reason, never shown as news.
+ * arrive as server-sent events and go through the same trust state. The newest release is an
+ * item too, with its tree of files and a link to the updates page that fetches it. Anything
+ * refused is listed apart with its reason, never shown as news.
  */
 import type { SignedEnvelope } from '../contracts/channel.js';
-import { channelIdFromPath, fetchChannelInfo, fetchEnvelopeTexts } from './channel-api.js';
+import {
+  channelIdFromPath,
+  fetchChannelInfo,
+  fetchEnvelopeTexts,
+  fetchReleaseText,
+} from './channel-api.js';
 import { followChannel } from './channel-events.js';
-import { h, listRefusal, safeLink, showProblem, timeElement, verifiedMark } from './channel-dom.js';
+import {
+  formatBytes,
+  h,
+  listRefusal,
+  safeLink,
+  showProblem,
+  timeElement,
+  verifiedMark,
+} from './channel-dom.js';
+import { describeReleaseTree, releaseTreeRows, type ReleaseTreeRow } from './release-tree.js';
 import { decodeText, isRefusal, PageTrust, type Verdict } from './channel-verify.js';
 import { markHiddenChars } from '../swarm/text/hidden-chars.js';
 import { peerText } from '../swarm/text/peer-text-dom.js';
@@ -19,20 +34,70 @@ const trustedKey = document.querySelector<HTMLElement>('#trusted-key')!;
 /** Envelopes already accepted or refused, by signature (undecodable text: by the text itself). */
 const seen = new Set<string>();
 
-function show(envelope: SignedEnvelope<'news'>): void {
-  const item = h(
-    'li',
-    { 'data-seq': String(envelope.seq) },
-    h(
-      'header',
-      {},
-      timeElement(envelope.issued),
-      h('span', { class: 'seq' }, `#${envelope.seq}`),
-      verifiedMark(envelope.signer),
-    ),
+function header(envelope: SignedEnvelope): HTMLElement {
+  return h(
+    'header',
+    {},
+    timeElement(envelope.issued),
+    h('span', { class: 'seq' }, `#${envelope.seq}`),
+    verifiedMark(envelope.signer),
+  );
+}
+
+function newsBody(envelope: SignedEnvelope<'news'>): Node[] {
+  return [
     // Isolated (dir=auto) and with hidden characters shown: an RLO cannot turn this item around.
     peerText(envelope.body.text, { tag: 'p', attrs: { class: 'text' } }),
-    envelope.body.link && h('p', { class: 'link' }, safeLink(envelope.body.link)),
+    ...(envelope.body.link ? [h('p', { class: 'link' }, safeLink(envelope.body.link))] : []),
+  ];
+}
+
+function treeItem(row: ReleaseTreeRow): HTMLLIElement {
+  const item = h(
+    'li',
+    { style: `--depth: ${row.depth}`, title: row.path },
+    row.kind === 'dir'
+      ? peerText(`${row.name}/`, { tag: 'code', attrs: { class: 'dir' } })
+      : peerText(row.name, { tag: 'code' }),
+  );
+  if (row.kind === 'dir' && row.empty) item.append(h('span', { class: 'empty' }, ' (empty)'));
+  if (row.kind === 'file') {
+    item.append(` ${formatBytes(row.file.length)}`);
+    if (row.file.executable) item.append(h('span', { class: 'exec' }, 'executable'));
+  }
+  return item;
+}
+
+function releaseBody(envelope: SignedEnvelope<'release'>, channel: string): Node[] {
+  const release = envelope.body;
+  const rows = releaseTreeRows(release);
+  return [
+    h(
+      'p',
+      { class: 'text' },
+      'Release ',
+      peerText(release.version, { tag: 'strong' }),
+      ' · ',
+      h('a', { href: `/updates/${channel}` }, 'download and verify it on the updates page'),
+    ),
+    ...(release.notes === undefined
+      ? []
+      : [peerText(release.notes, { tag: 'p', attrs: { class: 'text notes' } })]),
+    h(
+      'details',
+      { class: 'release-tree' },
+      h('summary', {}, describeReleaseTree(rows)),
+      h('ul', {}, ...rows.map(treeItem)),
+    ),
+  ];
+}
+
+function show(envelope: SignedEnvelope<'news' | 'release'>, channel: string): void {
+  const item = h(
+    'li',
+    { 'data-seq': String(envelope.seq), 'data-kind': envelope.kind },
+    header(envelope),
+    ...(envelope.kind === 'release' ? releaseBody(envelope, channel) : newsBody(envelope)),
   );
   // Newest first, wherever a late item belongs.
   const after = [...list.children].find(
@@ -42,12 +107,12 @@ function show(envelope: SignedEnvelope<'news'>): void {
   empty.hidden = true;
 }
 
-function record(verdict: Verdict): void {
+function record(verdict: Verdict, channel: string): void {
   const { envelope } = verdict;
   if (seen.has(envelope.sig)) return;
   seen.add(envelope.sig);
   if (verdict.status === 'refused') return listRefusal(verdict.refusal);
-  if (verdict.status === 'accepted' && envelope.kind === 'news') show(envelope);
+  if (verdict.status === 'accepted' && envelope.kind !== 'key-rotation') show(envelope, channel);
   if (verdict.status === 'accepted' && envelope.kind === 'key-rotation') {
     trustedKey.textContent = `${envelope.body.newKey.slice(0, 8)} (rotated at seq ${envelope.seq})`;
   }
@@ -69,9 +134,8 @@ function start(channel: string): void {
         listRefusal(decoded);
       }
     }
-    // Releases belong to the updates page; rotations decide which key signs the news.
-    const relevant = envelopes.filter((e) => e.kind !== 'release');
-    for (const verdict of trust.offerInOrder(relevant)) record(verdict);
+    // Rotations decide which key signs the rest, so all go through one trust state in seq order.
+    for (const verdict of trust.offerInOrder(envelopes)) record(verdict, channel);
   };
 
   // On load and on every (re)connect of the event stream: whatever was posted while none was open.
@@ -80,7 +144,8 @@ function start(channel: string): void {
     try {
       const rotations = await fetchEnvelopeTexts(channel, 'rotations');
       const news = await fetchEnvelopeTexts(channel, 'news');
-      ingest([...rotations, ...news]);
+      const release = await fetchReleaseText(channel);
+      ingest([...rotations, ...news, ...(release === undefined ? [] : [release])]);
     } catch (error) {
       showProblem(`Could not load the news history: ${(error as Error).message}`);
     } finally {

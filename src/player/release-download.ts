@@ -67,8 +67,10 @@ export async function downloadRelease(options: ReleaseDownloadOptions): Promise<
     await untilDone(client, torrent, options);
     const files = new Map<string, Uint8Array<ArrayBuffer>>();
     for (const entry of options.manifest.files) {
+      // An empty file has no piece to fetch; the torrent still lists it (checked by the caller).
       const file = torrent.files.find((f) => f.path === `${torrent.name}/${entry.path}`);
-      if (file) files.set(entry.path, new Uint8Array(await file.arrayBuffer()));
+      if (file && file.length === 0) files.set(entry.path, new Uint8Array(0));
+      else if (file) files.set(entry.path, new Uint8Array(await file.arrayBuffer()));
     }
     return { files, stop };
   } catch (error) {

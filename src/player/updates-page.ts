@@ -5,7 +5,7 @@
  * through WebTorrent in the page, checks each file's length and SHA-256 against the signed
  * manifest, and only then offers it to save.
  */
-import type { ReleaseFile, SignedEnvelope } from '../contracts/channel.js';
+import type { SignedEnvelope } from '../contracts/channel.js';
 import { ChannelError } from '../swarm/channel/channel-error.js';
 import type { ChannelInfo } from '../swarm/channel/seeder-client.js';
 import {
@@ -28,6 +28,7 @@ import { followChannel } from './channel-events.js';
 import { markHiddenChars } from '../swarm/text/hidden-chars.js';
 import { peerText } from '../swarm/text/peer-text-dom.js';
 import { checkReleaseFile } from './release-file-check.js';
+import { describeReleaseTree, releaseTreeRows, type ReleaseTreeRow } from './release-tree.js';
 import { browserTrackerUrl, downloadRelease, type DownloadProgress } from './release-download.js';
 
 type PageState = 'loading' | 'ready' | 'refused' | 'downloading' | 'verified' | 'error';
@@ -50,11 +51,36 @@ function daysFrom(now: number, then: number): string {
   return days === 0 ? 'today' : days > 0 ? `in ${days} days` : `${-days} days ago`;
 }
 
-function fileRow(file: ReleaseFile): HTMLTableRowElement {
+/** The name cell of a tree row: indented by depth, the last part of the path only. */
+function nameCell(row: ReleaseTreeRow, ...after: Node[]): HTMLTableCellElement {
+  const name =
+    row.kind === 'dir'
+      ? peerText(`${row.name}/`, { tag: 'code', attrs: { class: 'path dir' } })
+      : peerText(row.name, { tag: 'code', attrs: { class: 'path' } });
+  return h(
+    'td',
+    { class: 'name', style: `--depth: ${row.depth}`, title: row.path },
+    name,
+    ...after,
+  );
+}
+
+function treeRow(row: ReleaseTreeRow): HTMLTableRowElement {
+  if (row.kind === 'dir') {
+    return h(
+      'tr',
+      { 'data-kind': 'dir', 'data-dir': row.path },
+      nameCell(row),
+      h('td', { class: 'size' }, ''),
+      h('td', {}, ''),
+      h('td', { class: 'status' }, row.empty ? 'empty folder' : ''),
+    );
+  }
+  const { file } = row;
   return h(
     'tr',
-    { 'data-path': file.path, 'data-status': 'pending' },
-    h('td', {}, peerText(file.path, { tag: 'code', attrs: { class: 'path' } })),
+    { 'data-kind': 'file', 'data-path': file.path, 'data-status': 'pending' },
+    nameCell(row, ...(file.executable ? [h('span', { class: 'exec' }, 'executable')] : [])),
     h('td', { class: 'size', title: `${file.length} bytes` }, formatBytes(file.length)),
     h('td', {}, h('code', { class: 'sha256' }, file.sha256)),
     h('td', { class: 'status' }, 'not downloaded'),
@@ -82,7 +108,9 @@ function showRelease(envelope: SignedEnvelope<'release'>, verdict: Refusal | und
       : verifiedMark(envelope.signer),
   );
   field('notes', release.notes === undefined ? '' : peerText(release.notes));
-  fileRows.replaceChildren(...release.files.map(fileRow));
+  const rows = releaseTreeRows(release);
+  field('tree', describeReleaseTree(rows));
+  fileRows.replaceChildren(...rows.map(treeRow));
   document.querySelector<HTMLElement>('#release')!.hidden = false;
 }
 

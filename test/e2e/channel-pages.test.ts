@@ -7,9 +7,9 @@
  * name holding one is refused by the page itself.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { UnsignedEnvelope } from '../../src/contracts/channel.js';
@@ -229,18 +229,23 @@ describe('channel pages', () => {
     console.log(`news page with an RLO item: screenshot at ${shot}`);
   }, 90_000);
 
-  it('/updates/<id> downloads the release through WebTorrent and verifies every file', async () => {
+  it('/updates/<id> shows a folder release as its tree, downloads it through WebTorrent and verifies every file', async () => {
     const { url, id, dir, auth } = await seederWithChannel('app');
+    // Manifest order: paths sorted, empty files last (no web-seed piece spans them).
     const payload = {
-      'app.bin': randomBytes(2 * 1024 * 1024 + 4321),
+      'bin/app.bin': randomBytes(2 * 1024 * 1024 + 4321),
       'readme.txt': Buffer.from(
         'Swarmcast 1.2.0: fetched in the browser, checked in the browser.\n',
       ),
+      'etc/empty.conf': Buffer.alloc(0),
     };
-    const files = Object.entries(payload).map(([name, bytes]) => {
-      writeFileSync(join(dir, name), bytes);
-      return ['--file', join(dir, name)];
-    });
+    const release = join(dir, 'release');
+    for (const [path, bytes] of Object.entries(payload)) {
+      mkdirSync(dirname(join(release, path)), { recursive: true });
+      writeFileSync(join(release, path), bytes);
+    }
+    chmodSync(join(release, 'bin/app.bin'), 0o755);
+    mkdirSync(join(release, 'logs'));
     await finished([
       'channel',
       'publish',
@@ -250,7 +255,8 @@ describe('channel pages', () => {
       '1.2.0',
       '--notes',
       'first browser release',
-      ...files.flat(),
+      '--file',
+      release,
     ]);
 
     const { page, errors } = await openPage(`${url}/updates/${id}`);
@@ -259,8 +265,34 @@ describe('channel pages', () => {
     expect(await page.textContent('#notes')).toBe('first browser release');
     expect(await page.getAttribute('#signature .verified', 'data-signer')).toBe(id);
     expect(await page.textContent('#expires')).not.toContain('EXPIRED');
+    expect(await page.textContent('#tree')).toBe('3 files in 3 folders, 1 of them empty');
+    // The tree as drawn: folders before their files, each row indented by its depth.
+    const drawn = await page.$$eval('#files tbody tr', (trs) =>
+      trs.map((tr) => {
+        const name = tr.querySelector<HTMLElement>('td.name')!;
+        const indent = parseFloat(getComputedStyle(name).paddingLeft);
+        const exec = tr.querySelector('.exec') ? ' [executable]' : '';
+        return `${indent}:${name.querySelector('code')!.textContent}${exec}`;
+      }),
+    );
+    // Each level is indented by the same step past the top level.
+    const indents = drawn.map((row) => parseFloat(row));
+    const step = indents[1]! - indents[0]!;
+    expect(step).toBeGreaterThan(10);
+    const asText = drawn.map(
+      (row, i) => '  '.repeat(Math.round((indents[i]! - indents[0]!) / step)) + row.split(':')[1],
+    );
+    expect(asText).toEqual([
+      'bin/',
+      '  app.bin [executable]',
+      'etc/',
+      '  empty.conf',
+      'logs/',
+      'readme.txt',
+    ]);
+    expect(await page.textContent('tr[data-dir="logs"] .status')).toBe('empty folder');
     const rows = () =>
-      page.$$eval('#files tbody tr', (trs) =>
+      page.$$eval('#files tbody tr[data-path]', (trs) =>
         trs.map((tr) => ({
           path: tr.getAttribute('data-path'),
           status: tr.getAttribute('data-status'),
@@ -268,10 +300,10 @@ describe('channel pages', () => {
           save: tr.querySelector('a.save')?.getAttribute('href') ?? null,
         })),
       );
-    const expected = Object.entries(payload).map(([path, bytes]) => ({
-      path,
-      sha256: sha256(bytes),
-    }));
+    // The table lists files in tree order: by path.
+    const expected = Object.entries(payload)
+      .map(([path, bytes]) => ({ path, sha256: sha256(bytes) }))
+      .sort((a, b) => (a.path < b.path ? -1 : 1));
     expect(await rows()).toEqual(
       expected.map((file) => ({ ...file, status: 'pending', save: null })),
     );
@@ -303,6 +335,29 @@ describe('channel pages', () => {
     expect(errors).toEqual([]);
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/updates-page.png', fullPage: true });
+
+    // The news page lists the release as an item, with the same tree.
+    await page.goto(`${url}/news/${id}`);
+    const item = page.locator('#news > li[data-kind="release"]');
+    await item.waitFor({ timeout: 15_000 });
+    expect(await item.locator('.text').first().textContent()).toContain('Release 1.2.0');
+    expect(await item.locator('summary').textContent()).toBe(
+      '3 files in 3 folders, 1 of them empty',
+    );
+    await item.locator('summary').click();
+    const listed = await item.locator('.release-tree li').allTextContents();
+    expect(listed).toHaveLength(6);
+    for (const [index, pattern] of [
+      /^bin\/$/,
+      /^app\.bin 2\.00 MiB\s*executable$/,
+      /^etc\/$/,
+      /^empty\.conf 0 B$/,
+      /^logs\/ \(empty\)$/,
+      /^readme\.txt \d+ B$/,
+    ].entries())
+      expect(listed[index]).toMatch(pattern);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: 'test-results/news-release.png', fullPage: true });
   }, 120_000);
 
   it('/updates/<id> refuses a validly signed release whose file name holds an RLO', async () => {

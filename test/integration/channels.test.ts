@@ -6,9 +6,20 @@
  * is gone still finds the release (DHT) and downloads it from the other subscribers.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startChannel, startServe, subscribeArgs } from '../helpers/channel-cli.js';
 import { runCli, type CliProcess } from '../helpers/cli-process.js';
@@ -193,6 +204,66 @@ describe('signed channels', () => {
     expect(sha256(readFileSync(join(into, 'current', 'crash.bin')))).toBe(sha256(payload));
     expect(readFileSync(marker, 'utf8').trim()).toBe(`2.0.0 ${join(into, '2.0.0')}`);
   }, 120_000);
+
+  it('a folder release installs as the same tree: paths, empty files and folders, exec modes', async () => {
+    const { url, token, id, keyFile } = await channel(join(scratch, 'tree'), 'tree');
+    const src = join(scratch, 'tree-src');
+    const tool = randomBytes(300_000);
+    const layout: Record<string, Buffer> = {
+      'bin/tool': tool,
+      'lib/plugins/a.so': randomBytes(5000),
+      'etc/empty.conf': Buffer.alloc(0),
+      'README.md': Buffer.from('# tree\n'),
+    };
+    for (const [path, bytes] of Object.entries(layout)) {
+      mkdirSync(dirname(join(src, path)), { recursive: true });
+      writeFileSync(join(src, path), bytes);
+    }
+    chmodSync(join(src, 'bin/tool'), 0o755);
+    mkdirSync(join(src, 'var/log'), { recursive: true });
+    const publish = (...files: string[]) =>
+      finished([
+        'channel',
+        'publish',
+        'tree',
+        '--key',
+        keyFile,
+        '--version',
+        '1.0.0',
+        ...files.flatMap((file) => ['--file', file]),
+        '--seeder',
+        url,
+        '--token',
+        token,
+      ]);
+
+    // A link inside the folder is refused at publish, not followed, and nothing is published.
+    symlinkSync('/etc/passwd', join(src, 'lib/passwd'));
+    const linked = await publish(src);
+    expect(linked.code).toBe(2);
+    expect(linked.err).toMatch(/lib\/passwd is a symbolic link/);
+    expect(linked.err.trim().split('\n')).toHaveLength(1);
+    rmSync(join(src, 'lib/passwd'));
+    // Two inputs that would put two files at one path.
+    writeFileSync(join(scratch, 'README.md'), 'other');
+    const clash = await publish(src, join(scratch, 'README.md'));
+    expect(clash.code).toBe(2);
+    expect(clash.err).toMatch(/"README.md" is listed twice/);
+
+    const published = await publish(src);
+    expect(published.code, published.err).toBe(0);
+    expect(published.err).toMatch(/4 file\(s\), 1 empty folder\(s\)/);
+
+    const subscriber = cli(subscribeArgs(scratch, id, 90, url));
+    await subscriber.waitFor(/installed 1\.0\.0 into/, 60_000);
+    const current = join(scratch, 'install-90', 'current');
+    for (const [path, bytes] of Object.entries(layout))
+      expect(sha256(readFileSync(join(current, path))), path).toBe(sha256(bytes));
+    expect(statSync(join(current, 'bin/tool')).mode & 0o111).toBe(0o111);
+    expect(statSync(join(current, 'README.md')).mode & 0o111).toBe(0);
+    expect(readdirSync(join(current, 'var/log'))).toEqual([]);
+    expect(readdirSync(current).sort()).toEqual(['README.md', 'bin', 'etc', 'lib', 'var']);
+  }, 90_000);
 
   it('news: a follower gets the history on joining, then each new item, verified', async () => {
     const { url, token, id, keyFile } = await channel(join(scratch, 'news'), 'news');

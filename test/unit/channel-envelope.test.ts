@@ -221,6 +221,38 @@ describe('strict schema', () => {
     expect(refusal((raw) => (file0(raw).path = 'README.md/x'))).toMatch(/file and a directory/);
   });
 
+  it('carries a tree: executable files and sorted empty folders, each in one spelling', () => {
+    const tree = signEnvelope(
+      releaseDraft({
+        files: [
+          { path: 'app/bin/tool', length: 10, sha256: 'ab'.repeat(32), executable: true },
+          { path: 'README.md', length: 0, sha256: 'cd'.repeat(32) },
+        ],
+        emptyDirs: ['app/logs', 'cache'],
+      }),
+      key.secretKey,
+    );
+    const decoded = decodeEnvelope(encodeEnvelope(tree)) as SignedEnvelope<'release'>;
+    expect(decoded.body.files[0]!.executable).toBe(true);
+    expect(decoded.body.files[1]).not.toHaveProperty('executable');
+    expect(decoded.body.emptyDirs).toEqual(['app/logs', 'cache']);
+
+    const treeRefusal = (change: (body: Record<string, unknown>) => void) =>
+      refusal((raw) => change(raw.body as Record<string, unknown>));
+    expect(treeRefusal((body) => (body.emptyDirs = ['b', 'a']))).toMatch(/must be sorted/);
+    expect(treeRefusal((body) => (body.emptyDirs = ['a', 'a']))).toMatch(/must be sorted/);
+    expect(treeRefusal((body) => (body.emptyDirs = []))).toMatch(/^body.emptyDirs: /);
+    expect(treeRefusal((body) => (body.emptyDirs = ['../up']))).toMatch(/^body.emptyDirs\[0\]: /);
+    expect(treeRefusal((body) => (body.emptyDirs = ['/abs']))).toMatch(/must be relative/);
+    expect(treeRefusal((body) => (body.emptyDirs = ['readme.md']))).toMatch(/listed twice/);
+    expect(treeRefusal((body) => (body.emptyDirs = ['app']))).toMatch(/holds entries/);
+    expect(treeRefusal((body) => (body.emptyDirs = ['x', 'x/y']))).toMatch(/holds entries/);
+    const exec = (value: unknown) => (raw: Record<string, unknown>) =>
+      (file0(raw).executable = value);
+    expect(refusal(exec(false))).toBe('body.files[0].executable: must be true, or absent');
+    expect(refusal(exec(1))).toBe('body.files[0].executable: must be true, or absent');
+  });
+
   it('refuses file names with bidi controls or invisible characters, even when validly signed', () => {
     // A publisher that does not use our CLI signs whatever it likes: the schema is what refuses.
     const signedWithPath = (path: string) => {

@@ -4,13 +4,16 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -242,6 +245,77 @@ describe('installRelease', () => {
       ).toBe('malformed');
     }
     expect(existsSync(join(scratch, 'outside'))).toBe(false);
+  });
+
+  it('lays out a tree as signed: nested paths, empty files, empty folders, executable modes', async () => {
+    const payload: Payload = {
+      'bin/tool': bytes(700, 6),
+      'etc/empty.conf': new Uint8Array(),
+      'README.md': bytes(20, 7),
+    };
+    const manifest: ReleaseManifest = {
+      ...manifestOf('3.0.0', payload),
+      emptyDirs: ['logs', 'var/cache'],
+    };
+    manifest.files[0]!.executable = true;
+    const staging = join(scratch, 'staging');
+    // A torrent client need not create an empty file: the installer must not ask for one.
+    for (const [path, data] of Object.entries(payload)) {
+      if (data.length === 0) continue;
+      mkdirSync(dirname(join(staging, path)), { recursive: true });
+      writeFileSync(join(staging, path), data);
+    }
+    await installRelease({ manifest, into, source: stagingDirSource(staging) });
+    expectInstalled('3.0.0', payload);
+    const current = join(into, 'current');
+    expect(statSync(join(current, 'bin/tool')).mode & 0o111).not.toBe(0);
+    expect(statSync(join(current, 'README.md')).mode & 0o111).toBe(0);
+    expect(statSync(join(current, 'etc/empty.conf')).size).toBe(0);
+    for (const dir of ['logs', 'var/cache']) expect(readdirSync(join(current, dir))).toEqual([]);
+
+    // A complete tree is reused; one whose mode, folders or entries differ is installed afresh.
+    const again = () => installRelease({ manifest, into, source: memorySource(payload) });
+    expect((await again()).reused).toBe(true);
+    await installRelease({ manifest: manifestOf('1.0.0', v1), into, source: memorySource(v1) });
+    chmodSync(join(into, '3.0.0', 'bin/tool'), 0o644);
+    expect((await again()).reused).toBe(false);
+    expect(statSync(join(current, 'bin/tool')).mode & 0o100).not.toBe(0);
+    await installRelease({ manifest: manifestOf('1.0.0', v1), into, source: memorySource(v1) });
+    rmSync(join(into, '3.0.0', 'logs'), { recursive: true });
+    expect((await again()).reused).toBe(false);
+    expect(readdirSync(join(current, 'logs'))).toEqual([]);
+  });
+
+  it('follows no symlink: not in staging, not in a <version>/ it would reuse', async () => {
+    const outside = join(scratch, 'secret');
+    writeFileSync(outside, v1['README.md']!);
+    const staging = join(scratch, 'staging');
+    mkdirSync(join(staging, 'bin'), { recursive: true });
+    writeFileSync(join(staging, 'bin/app'), v1['bin/app']!);
+    // A staging file swapped for a link to a file that happens to have the signed bytes.
+    symlinkSync(outside, join(staging, 'README.md'));
+    await expect(
+      installRelease({
+        manifest: manifestOf('1.0.0', v1),
+        into,
+        source: stagingDirSource(staging),
+      }),
+    ).rejects.toThrow(/ELOOP|symbolic link/);
+    expect(await currentVersion(into)).toBeUndefined();
+
+    // A <version>/ left with a link in it has the right bytes behind the link, but is not reused.
+    await installRelease({ manifest: manifestOf('2.0.0', v2), into, source: memorySource(v2) });
+    mkdirSync(join(into, '1.0.0', 'bin'), { recursive: true });
+    writeFileSync(join(into, '1.0.0', 'bin/app'), v1['bin/app']!);
+    symlinkSync(outside, join(into, '1.0.0', 'README.md'));
+    const result = await installRelease({
+      manifest: manifestOf('1.0.0', v1),
+      into,
+      source: memorySource(v1),
+    });
+    expect(result.reused).toBe(false);
+    expect(lstatSync(join(into, 'current', 'README.md')).isSymbolicLink()).toBe(false);
+    expectInstalled('1.0.0', v1);
   });
 
   it('stops when aborted, leaving current alone', async () => {

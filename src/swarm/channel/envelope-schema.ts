@@ -20,7 +20,7 @@ import {
   type UnsignedEnvelope,
 } from '../../contracts/channel.js';
 import { ChannelError } from './channel-error.js';
-import { pathProblem, pathSetProblem, versionProblem } from './release-paths.js';
+import { pathProblem, treeProblem, versionProblem } from './release-paths.js';
 
 const KINDS: readonly EnvelopeKind[] = ['release', 'news', 'key-rotation'];
 const HEADER_FIELDS = ['v', 'channel', 'name', 'seq', 'issued', 'expires', 'kind', 'signer'];
@@ -72,32 +72,58 @@ export function hex(value: unknown, path: string, bytes: number): string {
 }
 
 function releaseFile(value: unknown, path: string): ReleaseFile {
-  const raw = fields(value, path, ['path', 'length', 'sha256']);
-  if (typeof raw.path !== 'string') refuse(`${path}.path`, 'must be a string');
-  const problem = pathProblem(raw.path);
-  if (problem) refuse(`${path}.path`, problem);
-  return {
-    path: raw.path,
+  const raw = fields(value, path, ['path', 'length', 'sha256'], ['executable']);
+  const file: ReleaseFile = {
+    path: relativePath(raw.path, `${path}.path`),
     length: integer(raw.length, `${path}.length`, 0),
     sha256: hex(raw.sha256, `${path}.sha256`, 32),
   };
+  // One spelling per meaning: `false` would sign the same thing as leaving the field out.
+  if (raw.executable !== undefined) {
+    if (raw.executable !== true) refuse(`${path}.executable`, 'must be true, or absent');
+    file.executable = true;
+  }
+  return file;
+}
+
+function relativePath(value: unknown, path: string): string {
+  if (typeof value !== 'string') refuse(path, 'must be a string');
+  const problem = pathProblem(value);
+  if (problem) refuse(path, problem);
+  return value;
+}
+
+function emptyDirs(value: unknown, path: string): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_RELEASE_FILES)
+    refuse(path, `must be a list of 1-${MAX_RELEASE_FILES} folders, or absent`);
+  const dirs = (value as unknown[]).map((dir, i) => relativePath(dir, `${path}[${i}]`));
+  for (let i = 1; i < dirs.length; i++) {
+    if (dirs[i - 1]! >= dirs[i]!) refuse(path, 'must be sorted, each folder once');
+  }
+  return dirs;
 }
 
 export function parseReleaseManifest(value: unknown, path = 'body'): ReleaseManifest {
-  const raw = fields(value, path, ['version', 'files', 'infoHash'], ['notes']);
+  const raw = fields(value, path, ['version', 'files', 'infoHash'], ['notes', 'emptyDirs']);
   if (typeof raw.version !== 'string') refuse(`${path}.version`, 'must be a string');
   const problem = versionProblem(raw.version);
   if (problem) refuse(`${path}.version`, problem);
   if (!Array.isArray(raw.files) || raw.files.length === 0 || raw.files.length > MAX_RELEASE_FILES)
     refuse(`${path}.files`, `must be a list of 1-${MAX_RELEASE_FILES} files`);
   const files = (raw.files as unknown[]).map((file, i) => releaseFile(file, `${path}.files[${i}]`));
-  const clash = pathSetProblem(files.map((file) => file.path));
-  if (clash) refuse(`${path}.files`, clash);
+  const dirs =
+    raw.emptyDirs === undefined ? undefined : emptyDirs(raw.emptyDirs, `${path}.emptyDirs`);
+  const clash = treeProblem(
+    files.map((file) => file.path),
+    dirs ?? [],
+  );
+  if (clash) refuse(dirs ? path : `${path}.files`, clash);
   const manifest: ReleaseManifest = {
     version: raw.version,
     files,
     infoHash: hex(raw.infoHash, `${path}.infoHash`, 20),
   };
+  if (dirs) manifest.emptyDirs = dirs;
   if (raw.notes !== undefined) manifest.notes = text(raw.notes, `${path}.notes`, MAX_NOTES_LENGTH);
   return manifest;
 }

@@ -4,9 +4,14 @@
  * `<into>/current` is switched by renaming a fresh symlink over it. Each step is atomic, so after a
  * crash at any point `current` is absent or names a complete install, and a re-run resumes: temp
  * leftovers are removed and a complete `<version>/` is reused after re-checking its bytes.
+ *
+ * The tree is laid out as signed: relative paths, empty files and folders, executable modes.
+ * Every path is checked again here and must resolve inside `<version>/`; files are created with
+ * O_EXCL and O_NOFOLLOW and read back with O_NOFOLLOW, and a reused install holding a link or
+ * special file is not reused, so no symlink is ever followed.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import {
   lstat,
   mkdir,
@@ -18,7 +23,7 @@ import {
   rm,
   symlink,
 } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { ReleaseFile, ReleaseManifest } from '../../contracts/channel.js';
 import { RuntimeError } from '../../errors.js';
 import { fsyncPath } from './atomic-fs.js';
@@ -32,6 +37,11 @@ export const CURRENT_LINK = 'current';
 const TEMP_DIR_PREFIX = '.tmp-';
 const TEMP_LINK_PREFIX = '.current-';
 const TRASH_PREFIX = '.trash-';
+/** Before the umask, as `cp` and `tar` create them. */
+const FILE_MODE = 0o644;
+const EXECUTABLE_MODE = 0o755;
+const WRITE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const READ_NO_LINK = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 /** The bytes of one release file, from peers, a web seed or a staging directory. */
 export type FileSource = (file: ReleaseFile, signal?: AbortSignal) => AsyncIterable<Uint8Array>;
@@ -60,9 +70,34 @@ export interface InstallResult {
   reused: boolean;
 }
 
-/** Reads each file from `<dir>/<path>`: for files downloaded before the install. */
+/**
+ * Reads each file from `<dir>/<path>`: for files downloaded before the install. An empty file is
+ * not read at all, since a torrent client need not create one.
+ */
 export function stagingDirSource(dir: string): FileSource {
-  return (file, signal) => createReadStream(join(dir, file.path), { signal });
+  return (file, signal) =>
+    file.length === 0 ? emptySource() : readNoFollow(insideDir(dir, file.path), signal);
+}
+
+/** The bytes of `path`, refused (ELOOP) if its last part is a symlink. */
+async function* readNoFollow(path: string, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const handle = await open(path, READ_NO_LINK);
+  // The stream closes the handle when it ends or is destroyed.
+  yield* handle.createReadStream({ signal }) as AsyncIterable<Uint8Array>;
+}
+
+async function* emptySource(): AsyncGenerator<Uint8Array> {}
+
+/**
+ * `<dir>/<path>`, refused unless it resolves inside `dir`. The manifest's paths were checked
+ * already (no `..`, no absolute path); this holds even if that check were ever loosened.
+ */
+function insideDir(dir: string, path: string): string {
+  const root = resolve(dir);
+  const target = resolve(root, ...path.split('/'));
+  if (!target.startsWith(root + sep))
+    throw new ChannelError('malformed', `${path}: resolves outside the install folder`);
+  return target;
 }
 
 /** The version `<into>/current` names, or undefined if there is none yet. */
@@ -146,14 +181,22 @@ async function download(
   await mkdir(temp);
   try {
     const dirs = new Set<string>([temp]);
+    const addParents = (target: string) => {
+      for (let at = target; at !== temp; at = dirname(at)) dirs.add(at);
+    };
     for (const file of manifest.files) {
       signal?.throwIfAborted();
-      const target = join(temp, file.path);
+      const target = insideDir(temp, file.path);
       await mkdir(dirname(target), { recursive: true });
-      for (let at = dirname(target); at !== temp; at = dirname(at)) dirs.add(at);
+      addParents(dirname(target));
       await writeVerified(target, file, options.source(file, signal), (bytes) =>
         progress({ phase: 'file', path: file.path, bytes, length: file.length }),
       );
+    }
+    for (const path of manifest.emptyDirs ?? []) {
+      const target = insideDir(temp, path);
+      await mkdir(target, { recursive: true });
+      addParents(target);
     }
     // Deepest first, so each directory entry is durable before its parent's.
     for (const dir of [...dirs].sort((a, b) => b.length - a.length)) await fsyncPath(dir);
@@ -171,7 +214,7 @@ async function writeVerified(
   chunks: AsyncIterable<Uint8Array>,
   onBytes: (bytes: number) => void,
 ): Promise<void> {
-  const handle = await open(target, 'wx', 0o644);
+  const handle = await open(target, WRITE_NEW, file.executable ? EXECUTABLE_MODE : FILE_MODE);
   try {
     let bytes = 0;
     for await (const chunk of verifyFileChunks(chunks, file)) {
@@ -185,7 +228,10 @@ async function writeVerified(
   }
 }
 
-/** True if `dir` holds exactly the manifest's files, as regular files with the signed bytes. */
+/**
+ * True if `dir` holds exactly the manifest's tree: its files as regular files with the signed
+ * bytes and execute bits, its empty folders, and nothing else (no link, no extra entry).
+ */
 async function isCompleteInstall(
   dir: string,
   manifest: ReleaseManifest,
@@ -193,13 +239,18 @@ async function isCompleteInstall(
 ): Promise<boolean> {
   const stat = await lstat(dir).catch(() => undefined);
   if (!stat?.isDirectory()) return false;
-  const found = await listFiles(dir);
-  if (found === undefined || found.length !== manifest.files.length) return false;
-  const expected = new Set(manifest.files.map((file) => file.path));
-  if (!found.every((path) => expected.has(path))) return false;
+  const found = await listTree(dir);
+  if (found === undefined) return false;
+  const expected = [
+    ...manifest.files.map((file) => `${file.path}${file.executable ? ' x' : ''}`),
+    ...(manifest.emptyDirs ?? []).map((path) => `${path}/`),
+  ];
+  if (found.length !== expected.length) return false;
+  const wanted = new Set(expected);
+  if (!found.every((entry) => wanted.has(entry))) return false;
   for (const file of manifest.files) {
     try {
-      await drain(verifyFileChunks(createReadStream(join(dir, file.path), { signal }), file));
+      await drain(verifyFileChunks(readNoFollow(join(dir, file.path), signal), file));
     } catch (error) {
       if (error instanceof ChannelError) return false;
       throw error;
@@ -208,14 +259,21 @@ async function isCompleteInstall(
   return true;
 }
 
-/** Relative `/`-separated paths of the regular files under `dir`; undefined if anything else is there. */
-async function listFiles(dir: string, prefix = ''): Promise<string[] | undefined> {
+/**
+ * The entries under `dir`, `/`-separated: each regular file as its path (plus ` x` if it is
+ * executable), each empty folder as its path and `/`. Undefined if anything else is there.
+ */
+async function listTree(dir: string, prefix = ''): Promise<string[] | undefined> {
   const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  const entries = await readdir(dir, { withFileTypes: true });
+  if (entries.length === 0 && prefix) return [`${prefix}/`];
+  for (const entry of entries) {
     const path = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isFile()) out.push(path);
-    else if (entry.isDirectory()) {
-      const inner = await listFiles(join(dir, entry.name), path);
+    if (entry.isFile()) {
+      const mode = (await lstat(join(dir, entry.name))).mode;
+      out.push(`${path}${mode & 0o100 ? ' x' : ''}`);
+    } else if (entry.isDirectory()) {
+      const inner = await listTree(join(dir, entry.name), path);
       if (!inner) return undefined;
       out.push(...inner);
     } else return undefined;

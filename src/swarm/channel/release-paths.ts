@@ -69,3 +69,29 @@ export function pathSetProblem(paths: readonly string[]): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Why these files and empty folders cannot be one tree, or undefined if they can: the files pass
+ * `pathSetProblem`, and each folder is listed once, is not a file, and is empty (no listed file
+ * or folder lies inside it). Case is ignored throughout, as for `pathSetProblem`.
+ */
+export function treeProblem(
+  files: readonly string[],
+  emptyDirs: readonly string[],
+): string | undefined {
+  const fileProblem = pathSetProblem(files);
+  if (fileProblem) return fileProblem;
+  const taken = new Set(files.map((path) => path.toLowerCase()));
+  const parents = new Set<string>();
+  for (const path of [...files, ...emptyDirs]) {
+    const segments = path.toLowerCase().split('/');
+    for (let i = 1; i < segments.length; i++) parents.add(segments.slice(0, i).join('/'));
+  }
+  for (const dir of emptyDirs) {
+    const folded = dir.toLowerCase();
+    if (taken.has(folded)) return `"${dir}" is listed twice, or as both a file and a folder`;
+    if (parents.has(folded)) return `the folder "${dir}" is listed as empty but holds entries`;
+    taken.add(folded);
+  }
+  return undefined;
+}
