@@ -9,7 +9,7 @@ import type { ApiStats } from '../../src/contracts/stats.js';
 import { locateFfmpeg } from '../../src/seeder/ffmpeg-locate.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startBroadcast } from '../helpers/cli-process.js';
-import { eventually, getJson, getText } from '../helpers/http.js';
+import { eventually, getJson, playlistWithSegments } from '../helpers/http.js';
 import {
   openPlayer,
   playerStats,
@@ -65,14 +65,7 @@ describe('the player in Chromium', () => {
     const { cli, url } = await startBroadcast(['--source', file, '--loop'], dataDir);
     try {
       await cli.waitFor(/audio only/);
-      const playlist = await eventually(
-        async () => {
-          const { status, text } = await getText(`${url}/live/main/index.m3u8`);
-          return status === 200 && text.includes('.m4s') ? text : undefined;
-        },
-        20_000,
-        'the playlist',
-      );
+      const playlist = await playlistWithSegments(url);
       expect(playlist).toContain('#EXT-X-MAP');
       const page = await openPlayer(browser, `${url}/`);
       const stats = await waitForPlayback(page, 5, 40_000);

@@ -41,3 +41,39 @@ export async function eventually<T>(
     `timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`,
   );
 }
+
+/** The live playlist of `stream` once it lists at least `segments` media segments. */
+export function playlistWithSegments(
+  base: string,
+  segments = 1,
+  timeoutMs = 20_000,
+  stream = 'main',
+): Promise<string> {
+  return eventually(
+    async () => {
+      const { status, text } = await getText(`${base}/live/${stream}/index.m3u8`);
+      return status === 200 && (text.match(/\.m4s$/gm)?.length ?? 0) >= segments ? text : undefined;
+    },
+    timeoutMs,
+    `a playlist with ${segments} segment(s)`,
+  );
+}
+
+/**
+ * The bytes of the newest init segment a playlist names (`#EXT-X-MAP`), as latin1 text so a
+ * test can look for box and codec names in it.
+ */
+export async function newestInitSegment(
+  base: string,
+  playlist: string,
+  stream = 'main',
+): Promise<string> {
+  const uri = newestInitUri(playlist);
+  if (!uri) throw new Error('the playlist names no init segment');
+  return Buffer.from(await getBytes(`${base}/live/${stream}/${uri}`)).toString('latin1');
+}
+
+/** The URI of the last `#EXT-X-MAP` in a playlist: the init segment its newest segments use. */
+export function newestInitUri(playlist: string): string | undefined {
+  return [...playlist.matchAll(/#EXT-X-MAP:URI="([^"]+)"/g)].at(-1)?.[1];
+}

@@ -8,7 +8,14 @@ import type { ApiStats } from '../../src/contracts/stats.js';
 import { freePort } from '../../src/seeder/free-port.js';
 import { locateFfmpeg } from '../../src/seeder/ffmpeg-locate.js';
 import { startBroadcast, type CliProcess } from '../helpers/cli-process.js';
-import { eventually, getBytes, getJson, getText } from '../helpers/http.js';
+import {
+  eventually,
+  getJson,
+  getText,
+  newestInitSegment,
+  newestInitUri,
+  playlistWithSegments,
+} from '../helpers/http.js';
 
 /**
  * Pushes `seconds` of a test picture and tone (or the tone alone, as a radio studio would) to an
@@ -35,6 +42,18 @@ function push(url: string, seconds: number, audioOnly = false): Promise<number |
       clearTimeout(timer);
       resolve(code);
     }),
+  );
+}
+
+/** The seeder's RTMP listener is up and waiting for a publisher (after a refused push too). */
+function listenerReady(url: string, timeoutMs: number): Promise<true> {
+  return eventually(
+    async () => {
+      const stats = await getJson<ApiStats>(`${url}/api/stats`);
+      return stats.ingest.state === 'waiting' && stats.ingest.pid ? true : undefined;
+    },
+    timeoutMs,
+    'the RTMP listener to be ready',
   );
 }
 
@@ -81,51 +100,31 @@ describe('swarmcast broadcast --source rtmp', () => {
 
   it('broadcasts a push with the right key', async () => {
     // The listener restarts after the refused push; give it a moment, then push for real.
-    await eventually(
-      async () => {
-        const stats = await getJson<ApiStats>(`${url}/api/stats`);
-        return stats.ingest.state === 'waiting' && stats.ingest.pid ? true : undefined;
-      },
-      10_000,
-      'the RTMP listener to be ready',
-    );
+    await listenerReady(url, 10_000);
     const pushing = push(`rtmp://127.0.0.1:${rtmpPort}/live/right-key`, 6);
-    const playlist = await eventually(
-      async () => {
-        const { status, text } = await getText(`${url}/live/main/index.m3u8`);
-        return status === 200 && (text.match(/\.m4s$/gm)?.length ?? 0) >= 2 ? text : undefined;
-      },
-      20_000,
-      'segments from the RTMP push',
-    );
+    const playlist = await playlistWithSegments(url, 2);
     expect(playlist).toContain('#EXT-X-MAP');
     expect(await pushing).toBe(0);
     expect(cli.stdout()).toMatch(/RTMP publisher connected/);
   });
 
   it('broadcasts a push with sound only as audio-only HLS', async () => {
-    await eventually(
-      async () => {
-        const stats = await getJson<ApiStats>(`${url}/api/stats`);
-        return stats.ingest.state === 'waiting' && stats.ingest.pid ? true : undefined;
-      },
-      15_000,
-      'the RTMP listener to be ready again',
-    );
-    const before = (await getJson<ApiStats>(`${url}/api/stats`)).segmentsPublished;
+    await listenerReady(url, 15_000);
+    // The last push's tail may still be arriving: wait for this push's own init segment, and
+    // two segments after it, rather than for any two more segments.
+    const before = newestInitUri((await getText(`${url}/live/main/index.m3u8`)).text);
     const pushing = push(`rtmp://127.0.0.1:${rtmpPort}/live/right-key`, 6, true);
     const playlist = await eventually(
       async () => {
-        const stats = await getJson<ApiStats>(`${url}/api/stats`);
-        if (stats.segmentsPublished < before + 2) return undefined;
         const { status, text } = await getText(`${url}/live/main/index.m3u8`);
-        return status === 200 ? text : undefined;
+        if (status !== 200 || newestInitUri(text) === before) return undefined;
+        const afterInit = text.slice(text.lastIndexOf('#EXT-X-MAP'));
+        return (afterInit.match(/\.m4s$/gm)?.length ?? 0) >= 2 ? text : undefined;
       },
       20_000,
       'segments from the audio-only push',
     );
-    const init = [...playlist.matchAll(/#EXT-X-MAP:URI="([^"]+)"/g)].at(-1)![1]!;
-    const bytes = Buffer.from(await getBytes(`${url}/live/main/${init}`)).toString('latin1');
+    const bytes = await newestInitSegment(url, playlist);
     expect(bytes).toContain('mp4a');
     expect(bytes).not.toContain('avc1');
     expect(await pushing).toBe(0);

@@ -11,7 +11,14 @@ import { fetchFromOrigin } from '../../src/swarm/http-fallback.js';
 import { freePort } from '../../src/seeder/free-port.js';
 import { locateFfmpeg } from '../../src/seeder/ffmpeg-locate.js';
 import { runCli, startBroadcast, type CliProcess } from '../helpers/cli-process.js';
-import { eventually, getBytes, getJson, getText } from '../helpers/http.js';
+import {
+  eventually,
+  getBytes,
+  getJson,
+  getText,
+  newestInitSegment,
+  playlistWithSegments,
+} from '../helpers/http.js';
 import { topLevelBoxes } from '../helpers/mp4-boxes.js';
 
 const mediaSequence = (text: string) => Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? -1);
@@ -186,16 +193,8 @@ describe('swarmcast broadcast of an MP3 with cover art', () => {
     const { cli, url } = await startBroadcast(['--source', song, '--loop'], dataDir);
     try {
       await cli.waitFor(/cover art: the cover is shown as the picture/);
-      const playlist = await eventually(
-        async () => {
-          const { status, text } = await getText(`${url}/live/main/index.m3u8`);
-          return status === 200 && text.includes('.m4s') ? text : undefined;
-        },
-        20_000,
-        'the playlist',
-      );
-      const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(playlist)![1]!;
-      const bytes = Buffer.from(await getBytes(`${url}/live/main/${init}`)).toString('latin1');
+      const playlist = await playlistWithSegments(url);
+      const bytes = await newestInitSegment(url, playlist);
       expect(bytes).toContain('avc1');
       expect(bytes).toContain('mp4a');
     } finally {
