@@ -5,6 +5,7 @@
  */
 import {
   nearerParent,
+  repairCandidates,
   rankCandidates,
   type MeasuredCandidate,
 } from '../../src/swarm/parent-choice.js';
@@ -78,6 +79,8 @@ interface SimPeer {
   /** Bumped whenever the stream stops here, so an older silence timer does nothing. */
   darkEpoch: number;
   lostAt: number | undefined;
+  /** Whether the origin was asked since the parent was lost (TreeMember.attachLoop's flag). */
+  askedSinceLoss: boolean;
   /** Bumped to cancel a running attach loop (on death, attach, or a new loop). */
   loop: number;
   backups: MeasuredCandidate[];
@@ -176,6 +179,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     longOutage: false,
     darkEpoch: 0,
     lostAt: undefined,
+    askedSinceLoss: false,
     loop: 0,
     backups: [],
     failedIds: [],
@@ -464,7 +468,12 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
   /** Next step of the loop, `delay` ms from now: the best untried backup, else the coordinator. */
   const proceed = (peer: SimPeer, loop: number, delay: number) => {
     const at = q.now + delay;
-    const batch = peer.backups
+    const usable = repairCandidates(peer.backups, {
+      lostDepth: peer.lostAt === undefined ? undefined : peer.depth,
+      hasChildren: peer.children.size > 0,
+      askedOrigin: peer.askedSinceLoss,
+    });
+    const batch = usable
       .filter((candidate) => !failedNow(peer, candidate.id, at))
       .slice(0, PARALLEL_ATTACHES);
     if (batch.length > 0) attachBatch(peer, loop, batch, delay);
@@ -493,6 +502,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     measure(peer, exclude, pings, delay, false, wanted, (ranked) => {
       if (!running(peer, loop)) return;
       if (ranked) {
+        peer.askedSinceLoss = true;
         peer.backups = ranked.filter((candidate) => !failedNow(peer, candidate.id, q.now));
         if (peer.backups.length > 0) {
           proceed(peer, loop, 0);
@@ -605,6 +615,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     parent.children.add(peer);
     if (peer.lostAt !== undefined) stats.repair.push(heardAt - peer.lostAt);
     peer.lostAt = undefined;
+    peer.askedSinceLoss = false;
     peer.depth = parent.depth + 1;
     placed(peer, heardAt);
     touch(parent);

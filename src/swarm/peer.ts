@@ -196,6 +196,7 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
     kind: options.kind,
     maxChildren: options.maxChildren,
     log,
+    childCount: () => live.childCount,
     ...(info.offer ? { offer: info.offer } : {}),
     ...(links
       ? { dialLink: (peerId: string, signal: AbortSignal) => links.dial(peerId, signal) }

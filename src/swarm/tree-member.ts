@@ -15,6 +15,7 @@ import type { SwarmNode } from './node.js';
 import { ObjectAssembler, ProtocolViolation, type AssemblerHooks } from './object-assembler.js';
 import {
   nearerParent,
+  repairCandidates,
   rankCandidates,
   type MeasuredCandidate,
   type MoveMeasure,
@@ -54,6 +55,8 @@ export interface TreeMemberOptions {
   log: Logger;
   /** Where objects from the parent go (verification happens in the assembler). */
   hooks: AssemblerHooks;
+  /** How many children this peer feeds now: a repair with a subtree below goes no deeper. */
+  childCount?: () => number;
   /**
    * Pages: opens a direct WebRTC link to another page (signalled through the origin). Candidates
    * only WebRTC reaches are then measured and attached over such links, not through libp2p.
@@ -140,6 +143,8 @@ export class TreeMember {
   private readonly banned = new Set<string>();
   private readonly controller = new AbortController();
   private lostAt: number | undefined;
+  /** This peer's depth when it lost its parent, until it is attached again. */
+  private lostDepth: number | undefined;
   private attaching: Promise<void> | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private firstOffer: Candidates | undefined;
@@ -205,11 +210,17 @@ export class TreeMember {
     // origin's slightly stale view does not send us straight back to them.
     const failed = new ExpiringSet(FAILED_MEMORY_MS);
     let delay = 250;
+    let askedOrigin = false;
     while (!signal.aborted) {
       for (;;) {
         if (signal.aborted) return;
         let links = 0;
-        const batch = this.backups
+        const usable = repairCandidates(this.backups, {
+          lostDepth: this.lostDepth,
+          hasChildren: (this.options.childCount?.() ?? 0) > 0,
+          askedOrigin,
+        });
+        const batch = usable
           .filter((candidate) => !this.banned.has(candidate.id) && !failed.has(candidate.id))
           .filter((candidate) => !this.overLink(candidate) || links++ < PARALLEL_LINK_ATTACHES)
           .slice(0, PARALLEL_ATTACHES);
@@ -223,6 +234,7 @@ export class TreeMember {
           this.lateAnswers(late, 'score'),
         );
         this.backups = measured.filter((candidate) => !failed.has(candidate.id));
+        askedOrigin = true;
         if (this.backups.length > 0) continue;
       } catch (error) {
         if (signal.aborted) return;
@@ -578,6 +590,7 @@ export class TreeMember {
   private adopt({ candidate, framed, reply, transport }: Accepted): void {
     const repairMs = this.lostAt === undefined ? undefined : Date.now() - this.lostAt;
     this.lostAt = undefined;
+    this.lostDepth = undefined;
     this.everAttached = true;
     this.parent = {
       id: candidate.id,
@@ -634,6 +647,7 @@ export class TreeMember {
     if (this.parent !== parent || this.controller.signal.aborted) return;
     this.parent = undefined;
     this.lostAt = Date.now();
+    this.lostDepth = parent.depth;
     this.backups = this.backups.filter((candidate) => candidate.id !== parent.id);
     this.options.log.info(`lost parent ${short(parent.id)} (${reason}); re-attaching`);
     this.options.onParentChanged(undefined, undefined);

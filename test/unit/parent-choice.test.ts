@@ -3,6 +3,7 @@ import {
   DEPTH_PENALTY_MS,
   nearerParent,
   rankCandidates,
+  repairCandidates,
   type MeasuredCandidate,
 } from '../../src/swarm/parent-choice.js';
 
@@ -53,5 +54,27 @@ describe('parent choice', () => {
         nearerParent({ rttMs: target.rttMs, depth: 1 }, [candidate('old', 1, 82)], by),
       ).toBeUndefined();
     }
+  });
+
+  it('repairs a subtree from stale backups only at its old depth or above, until it asks the origin', () => {
+    const backups = [candidate('deeper', 4, 5), candidate('level', 2, 9), candidate('top', 0, 40)];
+    const ids = (list: MeasuredCandidate[]) => list.map((c) => c.id);
+    // This peer sat at depth 3 and feeds others: 'deeper' would put its subtree two levels down.
+    expect(
+      ids(repairCandidates(backups, { lostDepth: 3, hasChildren: true, askedOrigin: false })),
+    ).toEqual(['level', 'top']);
+    // A leaf takes any, and so does anyone once the origin has answered since the loss.
+    expect(
+      ids(repairCandidates(backups, { lostDepth: 3, hasChildren: false, askedOrigin: false })),
+    ).toEqual(['deeper', 'level', 'top']);
+    expect(
+      ids(repairCandidates(backups, { lostDepth: 3, hasChildren: true, askedOrigin: true })),
+    ).toEqual(['deeper', 'level', 'top']);
+    // A first join (nothing lost) is not a repair.
+    expect(
+      ids(
+        repairCandidates(backups, { lostDepth: undefined, hasChildren: true, askedOrigin: false }),
+      ),
+    ).toEqual(['deeper', 'level', 'top']);
   });
 });
