@@ -8,6 +8,7 @@ import Hls, { type ErrorData } from 'hls.js';
 import type { SwarmPeer } from '../swarm/peer.js';
 import { SegmentSource, parseMediaUrl } from '../swarm/segment-source.js';
 import { showAudioView, type AudioView } from './audio-view.js';
+import { readLiveStart, readyToStart } from './live-start.js';
 import type { PlayerStats } from './player-stats.js';
 import { renderStats } from './stats-panel.js';
 import { SwarmDeadline } from './swarm-deadline.js';
@@ -60,8 +61,16 @@ const deadline = new SwarmDeadline();
 let lastArrival = -Infinity;
 /** Segments in a playlist, as the origin's (its default window). */
 const PLAYLIST_SEGMENTS = 6;
-/** The longest the swarm waits for the first frame before it starts joining anyway. */
-const JOIN_AFTER_MS = 2_000;
+/** hls.js's distance behind the live edge, in seconds (its `liveSyncDuration`). */
+const LIVE_SYNC_SECONDS = 3.5;
+/** Media a playlist must list before playback starts: the sync distance plus one segment. */
+const START_HOLD_SECONDS = LIVE_SYNC_SECONDS + 1;
+/** A stream whose window never grows that long (a short custom window) starts anyway after this. */
+const START_HOLD_MAX_MS = 8_000;
+/** The swarm joins once playback has this much buffered ahead of the playhead, in seconds… */
+const JOIN_BUFFER_SECONDS = 2;
+/** …or this long after hls.js started, whichever comes first. */
+const JOIN_AFTER_MS = 5_000;
 /** A swarm that delivered nothing for this long is not trusted for the playlist: ask the origin. */
 const QUIET_MS = 2_500;
 /** The newest media segment hls.js has loaded, from anywhere: a parent need not send it again. */
@@ -85,16 +94,26 @@ function showNotice(text: string | undefined): void {
   notice.textContent = text ?? '';
 }
 
-/** Waits until the origin has a playlist: a broadcast may still be starting up. */
+/**
+ * Waits until the origin has a playlist with enough media to start on: a broadcast may still be
+ * starting up, and one that has just started lists too little to play with a buffer
+ * (see live-start.ts).
+ */
 async function waitForStream(): Promise<void> {
+  let firstSeen: number | undefined;
   for (;;) {
     const response = await fetch(`${playlistUrl}?viewer=${viewerId}`, { cache: 'no-store' }).catch(
       () => undefined,
     );
-    if (response?.ok) return;
-    if (response?.status === 404) showNotice(`There is no stream named "${stream}" here.`);
+    if (response?.ok) {
+      const text = await response.text().catch(() => '');
+      firstSeen ??= performance.now();
+      const waited = performance.now() - firstSeen;
+      if (readyToStart(readLiveStart(text), START_HOLD_SECONDS, waited, START_HOLD_MAX_MS)) return;
+      showNotice('The broadcast is starting…');
+    } else if (response?.status === 404) showNotice(`There is no stream named "${stream}" here.`);
     else showNotice('Waiting for the broadcast to start…');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await new Promise((resolve) => setTimeout(resolve, firstSeen === undefined ? 1000 : 500));
   }
 }
 
@@ -144,7 +163,7 @@ function start(): void {
   hls = new Hls({
     // Half a segment more than hls.js's default of three: a page that also feeds other pages
     // can be late to a segment by a busy moment, and the buffer should absorb that, not stall.
-    liveSyncDuration: 3.5,
+    liveSyncDuration: LIVE_SYNC_SECONDS,
     liveMaxLatencyDuration: 10,
     // Drift behind the live edge (a slow start, a wait on the swarm) is won back by playing up
     // to 10 % faster, instead of being carried for the rest of the broadcast.
@@ -174,8 +193,10 @@ function start(): void {
   });
   hls.on(Hls.Events.FRAG_BUFFERED, (_event, { stats: timing }) => {
     if (timing.loading.end > 0) deadline.noteAppend(timing.buffering.end - timing.loading.end);
+    checkPlaybackSettled();
   });
   hls.on(Hls.Events.ERROR, (_event, data) => onError(data));
+  setTimeout(playbackSettled, JOIN_AFTER_MS);
   hls.loadSource(`${playlistUrl}?viewer=${viewerId}`);
   hls.attachMedia(video);
   video.play().catch(() => {
@@ -204,7 +225,7 @@ function onError(data: ErrorData): void {
 
 video.addEventListener('playing', () => {
   hasPlayed = true;
-  firstFrame();
+  checkPlaybackSettled();
   stats.startupMs ??= Math.round(performance.now() - loadedAt);
   stats.state = 'playing';
   showNotice(undefined);
@@ -256,12 +277,17 @@ function snapshot(): PlayerStats {
   });
 }
 
-/** Playback comes first: the swarm's start-up work waits for the first frame (or 2 s). */
-let firstFrame: () => void = () => undefined;
-const playing = new Promise<void>((resolve) => {
-  firstFrame = resolve;
-  setTimeout(resolve, JOIN_AFTER_MS);
-});
+/**
+ * Playback comes first: the swarm's start-up work (a WebRTC handshake per candidate parent) waits
+ * until the page plays with a buffer to spare, or JOIN_AFTER_MS after hls.js started if it never
+ * gets there. A join that overlaps the first segments' fetch starves them of CPU and stalls the
+ * page in its first second.
+ */
+let playbackSettled: () => void = () => undefined;
+const playing = new Promise<void>((resolve) => (playbackSettled = resolve));
+function checkPlaybackSettled(): void {
+  if (hasPlayed && bufferAhead() >= JOIN_BUFFER_SECONDS) playbackSettled();
+}
 
 if (p2p) {
   // The swarm's code (libp2p, WebRTC) is most of the page's script: a chunk of its own, fetched

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { PlayerStats } from '../../src/player/player-stats.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startBroadcast } from '../helpers/cli-process.js';
 import { eventually, getText } from '../helpers/http.js';
@@ -47,6 +48,19 @@ describe('browser viewers in the swarm', () => {
     const opened = await openPlayer(browser, url);
     cleanup.push(() => opened.close());
     return opened;
+  }
+
+  /**
+   * Waits for the page to join the swarm (it does once playback has a buffer to spare), then for
+   * `seconds` more of playback, so what it then reports was mostly played from the swarm.
+   */
+  async function playsJoined(viewer: Page, seconds: number): Promise<PlayerStats> {
+    await eventually(
+      async () => ((await playerStats(viewer)).swarm.parent ? true : undefined),
+      40_000,
+      'the page to join the swarm',
+    );
+    return waitForPlayback(viewer, seconds, 40_000);
   }
 
   it('six pages play 30 s without stalls, mostly from each other, with browser-to-browser WebRTC', async () => {
@@ -164,7 +178,7 @@ describe('browser viewers in the swarm', () => {
     const relay = await startRelay(url, ['--max-children', '3']);
     cleanup.push(() => relay.cli.stop());
     const first = await page(browsers[0]!, `${url}/`);
-    const firstStats = await waitForPlayback(first, 8, 40_000);
+    const firstStats = await playsJoined(first, 8);
     // The origin's one slot is the relay's: the first page can only go below it.
     expect(firstStats.swarm.parent).toBe(relay.id);
     expect(firstStats.swarm.parentTransport).toBe('websockets');
@@ -172,7 +186,7 @@ describe('browser viewers in the swarm', () => {
     // page link of 4 ms at depth 3 can beat a relay 35 ms away at depth 2): either way it plays
     // from peers, and the origin feeds the relay alone.
     const second = await page(browsers[1]!, `${url}/`);
-    const secondStats = await waitForPlayback(second, 8, 40_000);
+    const secondStats = await playsJoined(second, 8);
     const pageIds = [firstStats.swarm.peerId, relay.id];
     expect(pageIds).toContain(secondStats.swarm.parent);
     for (const stats of [await playerStats(first), secondStats]) {
