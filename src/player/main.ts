@@ -57,8 +57,8 @@ let source: SegmentSource | undefined;
 let joined: () => void = () => undefined;
 const joinedOrGaveUp = new Promise<void>((resolve) => (joined = resolve));
 const deadline = new SwarmDeadline();
-/** When this page's peer last received a segment (performance.now()), for the local playlist. */
-let lastArrival = -Infinity;
+/** The newest segment this page's peer received: its sequence, duration (s) and arrival (performance.now()). */
+const newestArrival = { sequence: -1, duration: 1, at: -Infinity };
 /** Segments in a playlist, as the origin's (its default window). */
 const PLAYLIST_SEGMENTS = 6;
 /** hls.js's distance behind the live edge, in seconds (its `liveSyncDuration`). */
@@ -71,8 +71,13 @@ const START_HOLD_MAX_MS = 8_000;
 const JOIN_BUFFER_SECONDS = 2;
 /** …or this long after hls.js started, whichever comes first. */
 const JOIN_AFTER_MS = 5_000;
-/** A swarm that delivered nothing for this long is not trusted for the playlist: ask the origin. */
-const QUIET_MS = 2_500;
+/**
+ * A swarm whose newest segment is older than its duration plus this is late: the playlist comes
+ * from the origin, so hls.js learns of the segments the swarm has not delivered and can fetch
+ * them over HTTP in time. A playlist rendered from a late swarm would hold the page at the
+ * swarm's pace until its buffer ran dry.
+ */
+const LATE_AFTER_MS = 500;
 /** The newest media segment hls.js has loaded, from anywhere: a parent need not send it again. */
 let newestLoaded: number | null = null;
 let stallStartedAt: number | undefined;
@@ -139,10 +144,11 @@ async function swarmSource(waitMs: number): Promise<SegmentSource | undefined> {
 
 /**
  * The live playlist from this page's own verified segments (see swarm-playlist-loader.ts), or
- * undefined while the page has not joined or the swarm has gone quiet.
+ * undefined while the page has not joined or the swarm is late.
  */
 function localPlaylist(): string | undefined {
-  if (!peer || performance.now() - lastArrival > QUIET_MS) return undefined;
+  const age = performance.now() - newestArrival.at;
+  if (!peer || age > newestArrival.duration * 1000 + LATE_AFTER_MS) return undefined;
   const segments = peer.store.playlistWindow(PLAYLIST_SEGMENTS);
   if (segments.length < 3 || !peer.store.init(segments.at(-1)!.initId)) return undefined;
   return renderPlaylist({ segments, targetDuration: 1, ended: false });
@@ -301,7 +307,10 @@ if (p2p) {
     .then(
       (started) => {
         peer = started;
-        started.store.onSegment(() => (lastArrival = performance.now()));
+        started.store.onSegment(({ sequence, duration }) => {
+          if (sequence <= newestArrival.sequence) return;
+          Object.assign(newestArrival, { sequence, duration, at: performance.now() });
+        });
         stats.joinMs = Math.round(performance.now() - loadedAt);
         source = new SegmentSource(started.store);
         joined();

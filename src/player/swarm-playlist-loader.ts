@@ -2,8 +2,8 @@
  * The hls.js playlist loader. Once the page has joined, the live media playlist is rendered from
  * the segments its peer already holds: verified, and pushed down the tree as they were published,
  * so hls.js learns of a segment the moment it is here instead of at its next poll of the origin,
- * and the origin answers no playlist polls from joined viewers. Until then, or when the swarm has
- * gone quiet, hls.js's own HTTP loader asks the origin. A thin adapter, like the fragment loader:
+ * and the origin answers no playlist polls from joined viewers. Until then, or when the swarm is
+ * late, hls.js's own HTTP loader asks the origin. A thin adapter, like the fragment loader:
  * what to serve is decided by the `playlist` hook.
  */
 import Hls, {
