@@ -67,7 +67,11 @@ const LIVE_SYNC_SECONDS = 3.5;
 const START_HOLD_SECONDS = LIVE_SYNC_SECONDS + 1;
 /** A stream whose window never grows that long (a short custom window) starts anyway after this. */
 const START_HOLD_MAX_MS = 8_000;
-/** The swarm joins once playback has this much buffered ahead of the playhead, in seconds… */
+/**
+ * The swarm joins once playback has this much buffered ahead of the playhead, in seconds, or has
+ * caught up with the live edge (the newest listed segment is buffered: nothing is left to fetch
+ * until the next one)…
+ */
 const JOIN_BUFFER_SECONDS = 2;
 /** …or this long after hls.js started, whichever comes first. */
 const JOIN_AFTER_MS = 5_000;
@@ -82,6 +86,8 @@ const LATE_AFTER_MS = 500;
 let newestLoaded: number | null = null;
 let stallStartedAt: number | undefined;
 let hasPlayed = false;
+/** The newest segment the playlist listed has been buffered at least once. */
+let caughtUp = false;
 
 declare global {
   interface Window {
@@ -130,9 +136,13 @@ function swarmDeadlineMs(): number {
   return deadline.waitMs({ bufferAheadSeconds: bufferAhead(), playbackRate: video.playbackRate });
 }
 
-/** The swarm's source, waiting up to `waitMs` for this page's peer to join. */
+/**
+ * The swarm's source, waiting up to `waitMs` for this page's peer to join once it has begun to.
+ * Before that nothing is waited for: the join starts only when the buffer is built (see
+ * checkPlaybackSettled), and a wait would keep the buffer from being built.
+ */
 async function swarmSource(waitMs: number): Promise<SegmentSource | undefined> {
-  if (source || !p2p || waitMs <= 0) return source;
+  if (source || !p2p || waitMs <= 0 || stats.joinStartedMs === null) return source;
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([
     joinedOrGaveUp,
@@ -197,8 +207,10 @@ function start(): void {
     const ref = parseMediaUrl(data.frag.url, stream);
     if (ref?.kind === 'media') newestLoaded = Math.max(newestLoaded ?? ref.id, ref.id);
   });
-  hls.on(Hls.Events.FRAG_BUFFERED, (_event, { stats: timing }) => {
+  hls.on(Hls.Events.FRAG_BUFFERED, (_event, { frag, stats: timing }) => {
     if (timing.loading.end > 0) deadline.noteAppend(timing.buffering.end - timing.loading.end);
+    const listed = hls?.levels[frag.level]?.details;
+    if (listed?.live && frag.sn === listed.endSN) caughtUp = true;
     checkPlaybackSettled();
   });
   hls.on(Hls.Events.ERROR, (_event, data) => onError(data));
@@ -285,14 +297,14 @@ function snapshot(): PlayerStats {
 
 /**
  * Playback comes first: the swarm's start-up work (a WebRTC handshake per candidate parent) waits
- * until the page plays with a buffer to spare, or JOIN_AFTER_MS after hls.js started if it never
- * gets there. A join that overlaps the first segments' fetch starves them of CPU and stalls the
+ * until the page plays with a buffer to spare or has caught up with the live edge, or JOIN_AFTER_MS
+ * after hls.js started if it never gets there. A join that overlaps the first segments' fetch starves them of CPU and stalls the
  * page in its first second.
  */
 let playbackSettled: () => void = () => undefined;
 const playing = new Promise<void>((resolve) => (playbackSettled = resolve));
 function checkPlaybackSettled(): void {
-  if (hasPlayed && bufferAhead() >= JOIN_BUFFER_SECONDS) playbackSettled();
+  if (hasPlayed && (caughtUp || bufferAhead() >= JOIN_BUFFER_SECONDS)) playbackSettled();
 }
 
 if (p2p) {

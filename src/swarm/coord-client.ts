@@ -18,6 +18,11 @@ export class CoordClient {
     this.origin = originAddrs.map((addr) => multiaddr(addr));
   }
 
+  /** Dials the origin in the background; a failure shows up again on the first request. */
+  connect(): void {
+    this.node.dial(this.origin).catch(() => undefined);
+  }
+
   /**
    * Asks for candidate parents. `extra.coord` (the joiner's Vivaldi coordinate) gets the nearest;
    * `extra.refresh` says the peer is attached and only re-measuring backups (nothing is reserved).

@@ -97,6 +97,10 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
   const store = new SegmentStore(options.retainSegments ?? 30);
   const counters = new PeerCounters();
   const coord = new CoordClient(node, info.addrs, info.stream);
+  // The connection to the origin carries the first ping, every coordination request and every
+  // WebRTC offer, and its handshake (WebSocket, Noise, Yamux, identify) took half a second of a
+  // busy page's join: begun now, it runs while the servers below start. Later dials join it.
+  coord.connect();
 
   // The tree member and live server refer to each other: the callbacks below only run after
   // `member` (declared further down) exists, once the peer starts.

@@ -53,7 +53,10 @@ export class RtcLinks {
   private pendingIncoming = 0;
   private stopped = false;
 
-  constructor(private readonly init: RtcLinksInit) {}
+  /** Starts gathering ICE candidates for the spare offers at once: a join needs them first. */
+  constructor(private readonly init: RtcLinksInit) {
+    this.refill();
+  }
 
   /** Links connected now (offers made ahead and handshakes under way are not counted). */
   get size(): number {
@@ -84,7 +87,6 @@ export class RtcLinks {
   }
 
   async start(): Promise<void> {
-    this.refill();
     await this.init.node.handle(
       PROTOCOL.signal,
       (stream, connection) => void this.answer(stream, connection),
