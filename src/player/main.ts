@@ -12,6 +12,7 @@ import { readLiveStart, readyToStart } from './live-start.js';
 import type { PlayerStats } from './player-stats.js';
 import { renderStats } from './stats-panel.js';
 import { SwarmDeadline } from './swarm-deadline.js';
+import { SwarmFreshness } from './swarm-freshness.js';
 import { swarmFragmentLoader, type LoadedFrom } from './swarm-fragment-loader.js';
 import { swarmPlaylistLoader } from './swarm-playlist-loader.js';
 import { renderPlaylist } from '../swarm/playlist.js';
@@ -57,8 +58,6 @@ let source: SegmentSource | undefined;
 let joined: () => void = () => undefined;
 const joinedOrGaveUp = new Promise<void>((resolve) => (joined = resolve));
 const deadline = new SwarmDeadline();
-/** The newest segment this page's peer received: its sequence, duration (s) and arrival (performance.now()). */
-const newestArrival = { sequence: -1, duration: 1, at: -Infinity };
 /** Segments in a playlist, as the origin's (its default window). */
 const PLAYLIST_SEGMENTS = 6;
 /** hls.js's distance behind the live edge, in seconds (its `liveSyncDuration`). */
@@ -75,13 +74,9 @@ const START_HOLD_MAX_MS = 8_000;
 const JOIN_BUFFER_SECONDS = 2;
 /** …or this long after hls.js started, whichever comes first. */
 const JOIN_AFTER_MS = 5_000;
-/**
- * A swarm whose newest segment is older than its duration plus this is late: the playlist comes
- * from the origin, so hls.js learns of the segments the swarm has not delivered and can fetch
- * them over HTTP in time. A playlist rendered from a late swarm would hold the page at the
- * swarm's pace until its buffer ran dry.
- */
+/** A swarm whose newest segment is older than its duration plus this is late. */
 const LATE_AFTER_MS = 500;
+const freshness = new SwarmFreshness(LATE_AFTER_MS);
 /** The newest media segment hls.js has loaded, from anywhere: a parent need not send it again. */
 let newestLoaded: number | null = null;
 let stallStartedAt: number | undefined;
@@ -157,8 +152,7 @@ async function swarmSource(waitMs: number): Promise<SegmentSource | undefined> {
  * undefined while the page has not joined or the swarm is late.
  */
 function localPlaylist(): string | undefined {
-  const age = performance.now() - newestArrival.at;
-  if (!peer || age > newestArrival.duration * 1000 + LATE_AFTER_MS) return undefined;
+  if (!peer || freshness.isLate(performance.now())) return undefined;
   const segments = peer.store.playlistWindow(PLAYLIST_SEGMENTS);
   if (segments.length < 3 || !peer.store.init(segments.at(-1)!.initId)) return undefined;
   return renderPlaylist({ segments, targetDuration: 1, ended: false });
@@ -298,8 +292,8 @@ function snapshot(): PlayerStats {
 /**
  * Playback comes first: the swarm's start-up work (a WebRTC handshake per candidate parent) waits
  * until the page plays with a buffer to spare or has caught up with the live edge, or JOIN_AFTER_MS
- * after hls.js started if it never gets there. A join that overlaps the first segments' fetch starves them of CPU and stalls the
- * page in its first second.
+ * after hls.js started if it never gets there. A join that overlaps the first segments' fetch
+ * starves them of CPU and stalls the page in its first second.
  */
 let playbackSettled: () => void = () => undefined;
 const playing = new Promise<void>((resolve) => (playbackSettled = resolve));
@@ -319,10 +313,9 @@ if (p2p) {
     .then(
       (started) => {
         peer = started;
-        started.store.onSegment(({ sequence, duration }) => {
-          if (sequence <= newestArrival.sequence) return;
-          Object.assign(newestArrival, { sequence, duration, at: performance.now() });
-        });
+        started.store.onSegment(({ sequence, duration }) =>
+          freshness.noteSegment(sequence, duration, performance.now()),
+        );
         stats.joinMs = Math.round(performance.now() - loadedAt);
         source = new SegmentSource(started.store);
         joined();
