@@ -144,7 +144,7 @@ function runOne(peers: number, values: Values): TreeSimResult {
       dist('repair ms (loss noticed -> attached)', r.repairMs),
       dist('outage ms (stream lost -> back)', r.outageMs),
       dist('parent RTT / nearest free RTT', r.rttRatio, 2),
-      dist('  ... / nearest free in 2 top levels', r.shallowRttRatio, 2),
+      dist('  ... / nearest free within the budget', r.withinBudgetRttRatio, 2),
       dist('  ... at the end, after moves', r.rttRatioFinal, 2),
       one('moves to a nearer parent (refused)', `${r.moves} (${r.movesRefused})`),
       dist('receiving peers cut off per leave', r.cutOffPerLeave),

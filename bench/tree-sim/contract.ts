@@ -49,8 +49,8 @@ export interface TreeSimResult {
   repairMs: Summary;
   outageMs: Summary;
   rttRatio: Summary;
-  /** The same, against the nearest free peer in the two shallowest levels (TreeView's pool). */
-  shallowRttRatio: Summary;
+  /** The same, against the nearest free peer within the coordinator's depth budget. */
+  withinBudgetRttRatio: Summary;
   /** Each receiving peer's parent RTT against the nearest free peer's, at the end (after moves). */
   rttRatioFinal: Summary;
   /** Attached peers that moved to a clearly nearer parent (`nearerParent`), and moves refused. */

@@ -4,6 +4,7 @@
  * time of every offer measured, so the run also tells what a join costs the origin's CPU.
  */
 import { TreeView, type TreeOffer } from '../../src/seeder/tree-view.js';
+import { EXPLORE_PEERS } from '../../src/swarm/parent-choice.js';
 import type { PeerReport } from '../../src/swarm/messages.js';
 import type { Coordinate } from '../../src/swarm/vivaldi.js';
 
@@ -50,6 +51,8 @@ export class Coordinator {
       exclude,
       ...(coord ? { coord } : {}),
       lease: !refresh,
+      // /api/swarm's offer (no joiner) has no explorers; a refresh has.
+      ...(refresh && joiner ? { explore: EXPLORE_PEERS } : {}),
       ...(maxChildren === undefined ? {} : { maxChildren }),
       originChildren,
       now,

@@ -2,12 +2,11 @@
 
 // ---- Constants mirrored from the real code (tree-member.ts, peer.ts, swarm-origin.ts). ----
 
-export const MEASURE_COUNT = 6;
+/** TreeMember measures the origin and up to this many candidates (OFFER_LIMIT). */
+export const MEASURE_COUNT = 8;
 export const CANDIDATE_LIMIT = 8;
 export const PING_TIMEOUT_MS = 5_000;
 export const ATTACH_TIMEOUT_MS = 5_000;
-/** TreeMember.measureOffer gives the other candidates this long after the first answer. */
-export const SETTLE_WINDOW_MS = 150;
 export const SILENCE_MS = 5_000;
 export const REPORT_INTERVAL_MS = 2_000;
 export const ORIGIN_EXPIRY_MS = 2_000;

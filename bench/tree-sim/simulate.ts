@@ -13,7 +13,6 @@ import type { CandidateInfo, PeerReport } from '../../src/swarm/messages.js';
 import { positionReport } from '../../test/helpers/position-report.js';
 import {
   isPlaced,
-  learn,
   roundCoordinate,
   UNPLACED,
   type Coordinate,
@@ -45,11 +44,12 @@ import {
   REFRESH_MS,
   REPORT_INTERVAL_MS,
   REQUEST_RTTS,
-  SETTLE_WINDOW_MS,
   SILENCE_MS,
   SILENT_CHILD_MS,
   TICK_MS,
 } from './model.js';
+import { EXPLORE_PEERS, settleWindow, SPREAD_LIMIT } from '../../src/swarm/parent-choice.js';
+import { CoordinateSamples } from '../../src/swarm/coordinate-samples.js';
 import { EventQueue } from './queues.js';
 import { makeRandom } from './random.js';
 
@@ -89,8 +89,9 @@ interface SimPeer {
   failedAt: number[];
   retryMs: number;
   coordDialed: boolean;
-  /** TreeMember's Vivaldi coordinate. */
+  /** TreeMember's network coordinate, and the samples it is fitted to. */
   coord: Coordinate;
+  samples: CoordinateSamples;
   queries: number;
   bucket: number;
   liveIndex: number;
@@ -141,7 +142,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     repair: [] as number[],
     outage: [] as number[],
     ratio: [] as number[],
-    shallowRatio: [] as number[],
+    withinBudgetRatio: [] as number[],
     queriesPerJoin: [] as number[],
     cutOff: [] as number[],
     rejects: { full: 0, loop: 0, refused: 0, dead: 0 } as Record<RejectReason, number>,
@@ -187,6 +188,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     retryMs: FIRST_RETRY_MS,
     coordDialed: false,
     coord: UNPLACED,
+    samples: new CoordinateSamples(random),
     queries: 0,
     bucket: Math.floor(random() * buckets.length),
     liveIndex: -1,
@@ -215,7 +217,10 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
       const [peer, depth] = item;
       if (++steps > byId.size) throw new Error(`the tree has a loop through ${peer.id}`);
       if (!visit(peer, depth)) continue;
-      for (const child of peer.children) stack.push([child, depth + 1]);
+      for (const child of peer.children) {
+        // An accepted child that has not adopted this parent yet gets nothing from it.
+        if (child.parent === peer) stack.push([child, depth + 1]);
+      }
     }
   };
 
@@ -387,13 +392,17 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     offer: Offered[],
     pings: number,
     done: (ranked: MeasuredCandidate[]) => void,
+    waitAll = false,
   ) => {
+    // TreeMember.measureOffer: the origin and six, or a whole spread, or six and the explorers.
+    const limit =
+      1 + (isPlaced(peer.coord) ? MEASURE_COUNT : SPREAD_LIMIT) + (waitAll ? EXPLORE_PEERS : 0);
     const measured: MeasuredCandidate[] = [];
     const answerAt: number[] = [];
     let first = Infinity;
     let last = 0;
     for (const candidate of offer) {
-      if (measured.length === MEASURE_COUNT + 1) break;
+      if (measured.length === limit) break;
       if (candidate.id === peer.id) continue;
       const target = byId.get(candidate.id)!;
       const rtt = baseRtt(peer, target);
@@ -411,14 +420,16 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
       if (Number.isFinite(rttMs) && candidate.freeSlots > 0) first = Math.min(first, at);
       last = Math.max(last, at);
     }
-    const cutoff = Math.min(last, first + SETTLE_WINDOW_MS);
+    const cutoff = waitAll
+      ? last
+      : Math.min(last, first + settleWindow(first, !isPlaced(peer.coord)));
     q.after(cutoff, () => {
       const answered = measured.filter((_, i) => answerAt[i]! <= cutoff);
-      const samples: RttSample[] = [];
-      for (const { coord, rttMs } of answered) {
-        if (coord && Number.isFinite(rttMs)) samples.push({ coord, rttMs });
+      const samples: (RttSample & { id: string })[] = [];
+      for (const { id, coord, rttMs } of answered) {
+        if (coord && Number.isFinite(rttMs)) samples.push({ id, coord, rttMs });
       }
-      if (peer.alive) peer.coord = learn(peer.coord, samples, random);
+      if (peer.alive) peer.coord = peer.samples.learn(samples);
       done(rankCandidates(answered));
     });
   };
@@ -441,18 +452,24 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     const placed = isPlaced(peer.coord);
     request(peer, exclude, placed, refresh, delay, deadline, wanted, (offer) => {
       if (!offer) return done(undefined);
-      pingOffer(peer, offer, placed || refresh ? pings : 1, (firstRanked) => {
-        if (placed || refresh || !isPlaced(peer.coord)) return done(firstRanked);
-        stats.secondAsks += 1;
-        request(peer, exclude, true, refresh, 0, deadline, wanted, (near) => {
-          if (!near) return done(undefined);
-          pingOffer(peer, near, pings, (nearRanked) => {
-            const ids = new Set(nearRanked.map((candidate) => candidate.id));
-            const rest = firstRanked.filter((candidate) => !ids.has(candidate.id));
-            done(rankCandidates([...nearRanked, ...rest]));
+      pingOffer(
+        peer,
+        offer,
+        placed || refresh ? pings : 1,
+        (firstRanked) => {
+          if (placed || refresh || !isPlaced(peer.coord)) return done(firstRanked);
+          stats.secondAsks += 1;
+          request(peer, exclude, true, refresh, 0, deadline, wanted, (near) => {
+            if (!near) return done(undefined);
+            pingOffer(peer, near, pings, (nearRanked) => {
+              const ids = new Set(nearRanked.map((candidate) => candidate.id));
+              const rest = firstRanked.filter((candidate) => !ids.has(candidate.id));
+              done(rankCandidates([...nearRanked, ...rest]));
+            });
           });
-        });
-      });
+        },
+        refresh,
+      );
     });
   };
 
@@ -550,6 +567,16 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     const decide = () => {
       if (settled) return;
       settled = true;
+      // An accepting parent that moved below this peer meanwhile: the real parent drops the
+      // child at once (LiveServer.positionChanged), so the attach counts as refused.
+      answers.forEach((answer, index) => {
+        if (answer && refusal(answer, peer) === 'loop') {
+          answer.children.delete(peer);
+          touch(answer);
+          stats.rejects.loop += 1;
+          answers[index] = undefined;
+        }
+      });
       const best = running(peer, loop) ? answers.findIndex((answer) => answer) : -1;
       answers.forEach((answer, index) => {
         if (answer && index !== best) leave(answer);
@@ -627,22 +654,17 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
 
   /** The chosen parent's RTT against the nearest peer that could have fed this one. */
   const noteChoice = (peer: SimPeer, parent: SimPeer) => {
+    // The coordinator offers parents down to its budget less one (where a leaf lands at it).
+    const deepest = coordinator.view.depthBudget() - 1;
     let best = Infinity;
-    const shallowest = [Infinity, Infinity];
+    let bestWithin = Infinity;
     for (const other of open) {
-      best = Math.min(best, baseRtt(peer, other));
-      if (other.depth < shallowest[0]!) shallowest.splice(0, 2, other.depth, shallowest[0]!);
-      else if (other.depth > shallowest[0]! && other.depth < shallowest[1]!) {
-        shallowest[1] = other.depth;
-      }
-    }
-    let bestShallow = Infinity;
-    for (const other of open) {
-      if (shallowest.includes(other.depth))
-        bestShallow = Math.min(bestShallow, baseRtt(peer, other));
+      const rtt = baseRtt(peer, other);
+      best = Math.min(best, rtt);
+      if (other.depth <= deepest) bestWithin = Math.min(bestWithin, rtt);
     }
     stats.ratio.push(baseRtt(peer, parent) / best);
-    stats.shallowRatio.push(baseRtt(peer, parent) / bestShallow);
+    stats.withinBudgetRatio.push(baseRtt(peer, parent) / bestWithin);
   };
 
   /** TreeMember.refresh: while attached, re-measure backups every 8 s (±25 %). */
@@ -680,7 +702,12 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
   const moveIfNearer = (peer: SimPeer, parent: SimPeer, ranked: MeasuredCandidate[]) => {
     if (q.now - peer.movedAt < MOVE_COOLDOWN_MS) return;
     // The sim has no late answers (pings past the settle window are dropped): only refreshes.
-    const target = nearerParent({ rttMs: peer.parentRttMs, depth: parent.depth }, ranked, 'rtt');
+    const target = nearerParent(
+      { rttMs: peer.parentRttMs, depth: parent.depth },
+      ranked,
+      'rtt',
+      coordinator.view.depthBudget(),
+    );
     if (!target) return;
     peer.movedAt = q.now;
     const next = byId.get(target.id)!;
@@ -688,7 +715,8 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     const link = peer.link;
     q.after((REQUEST_RTTS - 0.5) * rtt, () => {
       if (!peer.alive || peer.link !== link || peer.parent !== parent) return;
-      if (!next.alive || refusal(next, peer)) {
+      // TreeMember.moveIfNearer closes an accept that would put it deeper than it is.
+      if (!next.alive || refusal(next, peer) || next.depth > parent.depth) {
         stats.movesRefused += 1;
         return;
       }
@@ -848,7 +876,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     repairMs: summarize(stats.repair),
     outageMs: summarize(stats.outage),
     rttRatio: summarize(stats.ratio),
-    shallowRttRatio: summarize(stats.shallowRatio),
+    withinBudgetRttRatio: summarize(stats.withinBudgetRatio),
     rttRatioFinal: summarize(finalRatio),
     moves: stats.moves,
     movesRefused: stats.movesRefused,

@@ -16,7 +16,7 @@ import type { SegmentStore } from '../swarm/segment-store.js';
 import type { Offer, SwarmInfo } from '../swarm/swarm-info.js';
 import type { PeerStats } from '../contracts/stats.js';
 import { startSignalRelay } from './signal-relay.js';
-import { TreeView, type OfferRequest, type TreeShape } from './tree-view.js';
+import { EXPLORE_PEERS, TreeView, type OfferRequest, type TreeShape } from './tree-view.js';
 
 export interface SwarmOriginOptions {
   streamId: string;
@@ -80,6 +80,7 @@ export async function startSwarmOrigin(options: SwarmOriginOptions): Promise<Swa
         ...candidate,
         addrs: view.addrs(candidate.id),
       })),
+      depthBudget: view.depthBudget(),
     };
   };
   const info = (): SwarmInfo => ({
@@ -116,6 +117,7 @@ export async function startSwarmOrigin(options: SwarmOriginOptions): Promise<Swa
         ...(message.coord ? { coord: message.coord } : {}),
         // A refresh only re-measures backups of a peer that has a parent: it reserves nothing.
         lease: !message.refresh,
+        ...(message.refresh ? { explore: EXPLORE_PEERS } : {}),
       });
     }
     return { t: 'error', message: `unexpected ${message.t}` };

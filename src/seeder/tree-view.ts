@@ -5,16 +5,32 @@
  * broken tree. Pure (time and randomness are passed in), so the simulator drives it with
  * thousands of peers.
  *
+ * Where a joiner goes: the nearest free slot (by Vivaldi coordinate) within a depth budget,
+ * ceil(log_k N) + 1 levels, less the height of any subtree the joiner brings along. A tree
+ * filled level by level is log_k N deep, so the budget bounds depth while leaving a joiner the
+ * whole width of the tree to find a near parent in; offering only the two shallowest levels with
+ * room, as this did before, kept depth down no better (20 levels at 10,000 peers in
+ * `bench:tree:sim`) and sent joiners past their near peers (parent RTT 2.5 times the nearest
+ * free peer's).
+ *
  * Kept incrementally, so that neither a report nor a join walks every peer: peers with a free
- * slot are indexed by depth, child counts are kept per parent, and whether a candidate hangs from
- * the origin (and not below the joiner) is checked by walking up its few ancestors only when it
- * is about to be offered. A join then costs a scan of the open peers of the two shallowest levels
- * (for the nearest by coordinate) or a handful of random picks among them.
+ * slot are indexed by depth and in a grid by coordinate (coordinate-grid.ts), children are kept
+ * per parent, and whether a candidate hangs from the origin (and not below the joiner) is checked
+ * by walking up its few ancestors only when it is about to be offered.
  */
 import type { CandidateInfo, PeerReport } from '../swarm/messages.js';
-import { DEPTH_PENALTY_MS } from '../swarm/parent-choice.js';
+import {
+  DEPTH_PENALTY_MS,
+  EXPLORE_PEERS,
+  OFFER_LIMIT,
+  SPREAD_LIMIT,
+} from '../swarm/parent-choice.js';
 import { ORIGIN_COORDINATE, predictRtt, type Coordinate } from '../swarm/vivaldi.js';
+import { CoordinateGrid } from './coordinate-grid.js';
+import { nearestOf, RandomSet, spreadOf } from './pool-picks.js';
 import { SlotLeases } from './slot-leases.js';
+
+export { EXPLORE_PEERS, OFFER_LIMIT, SPREAD_LIMIT };
 
 export interface TreeShape {
   size: number;
@@ -29,12 +45,14 @@ export const REPORT_TTL_MS = 6_000;
  * dial), short enough that a joiner that vanished does not keep others out for long.
  */
 export const LEASE_MS = 3_000;
-/** Candidates per offer: what a joiner measures (TreeMember's MEASURE_COUNT). */
-export const OFFER_LIMIT = 6;
 /** Offered slots leased per join: the nearest two (or two of a spread), plus the origin's. */
 export const LEASED_PER_OFFER = 2;
 /** Levels offered: the shallowest two with room; deeper ones would only lengthen the tree. */
 const OFFERED_LEVELS = 2;
+/** Levels over log_k N a joiner may land on, to take a nearer slot (see depthBudget). */
+export const DEPTH_SLACK = 1;
+/** The fan-out the depth budget assumes at least, whatever the peers report. */
+const MIN_FANOUT = 1.5;
 /** A walk up the parents longer than this is a loop in stale reports. */
 const MAX_WALK = 1000;
 
@@ -48,6 +66,8 @@ export interface OfferRequest {
   coord?: Coordinate;
   /** Reserve one slot at each offered parent (a joiner looking for a parent, not a refresh). */
   lease?: boolean;
+  /** Also offer this many random peers within the depth budget, to measure (EXPLORE_PEERS). */
+  explore?: number;
   /**
    * The joiner's own upload slots. A joiner that cannot upload is a leaf: it takes the deeper of
    * the two levels, leaving the shallower slots to peers that can feed others.
@@ -74,12 +94,18 @@ interface Entry {
 
 export class TreeView {
   private readonly peers = new Map<string, Entry>();
-  /** How many entries name each peer as their parent. */
-  private readonly counts = new Map<string, number>();
+  /** The entries that name each peer as their parent. */
+  private readonly children = new Map<string, Set<string>>();
+  /** The sum of every entry's reported upload slots, for the mean fan-out of the depth budget. */
+  private capacity = 0;
+  /** Open entries that sent a coordinate, for the nearest search. */
+  private readonly grid = new CoordinateGrid<Entry>();
   /** Entries with a free (unleased) slot, by reported depth. */
   private readonly open = new Map<number, Set<Entry>>();
   /** Coordinates heard in join requests, kept until the peer is forgotten. */
   private readonly coords = new Map<string, Coordinate>();
+  /** Entries with a coordinate, for the explorers' random picks. */
+  private readonly located = new RandomSet<Entry>();
   private readonly leases = new SlotLeases(LEASE_MS);
 
   constructor(
@@ -93,15 +119,18 @@ export class TreeView {
     let entry = this.peers.get(id);
     const oldParent = entry?.report.parent ?? null;
     if (entry) {
+      this.capacity += report.maxChildren - entry.report.maxChildren;
       entry.report = report;
       entry.seenAt = now;
     } else {
       entry = { id, report, seenAt: now, coord: this.coords.get(id), openAt: undefined };
       this.peers.set(id, entry);
+      if (entry.coord) this.located.add(entry);
+      this.capacity += report.maxChildren;
     }
     if (oldParent !== report.parent) {
-      this.count(oldParent, -1);
-      this.count(report.parent, 1);
+      this.link(id, oldParent, false);
+      this.link(id, report.parent, true);
     }
     // Attached: its slot now shows in the counts, so whatever it was offered is free again.
     if (report.parent) this.changed(this.leases.release(id));
@@ -113,7 +142,10 @@ export class TreeView {
     if (id === this.originId) return;
     this.coords.set(id, coord);
     const entry = this.peers.get(id);
-    if (entry) entry.coord = coord;
+    if (!entry) return;
+    entry.coord = coord;
+    this.located.add(entry);
+    if (entry.openAt !== undefined) this.grid.set(entry, coord);
   }
 
   forget(id: string): void {
@@ -122,7 +154,9 @@ export class TreeView {
     const entry = this.peers.get(id);
     if (!entry) return;
     this.peers.delete(id);
-    this.count(entry.report.parent, -1);
+    this.located.delete(entry);
+    this.capacity -= entry.report.maxChildren;
+    this.link(id, entry.report.parent, false);
     this.unindex(entry);
   }
 
@@ -140,7 +174,7 @@ export class TreeView {
   /** Free slots at `id`, less those leased to joiners. */
   freeSlots(id: string, originChildren?: number): number {
     if (id === this.originId) {
-      const used = originChildren ?? this.counts.get(id) ?? 0;
+      const used = originChildren ?? this.childCount(id);
       return Math.max(0, this.originMaxChildren - used - this.leases.count(id));
     }
     const entry = this.peers.get(id);
@@ -170,24 +204,49 @@ export class TreeView {
    * What the origin offers `joiner`: itself, and up to `limit` attached peers with a free slot,
    * never the joiner, anything below it, or an excluded peer. Only peers whose chain of parents
    * reaches the origin are offered: below a peer that died, a whole subtree waits for its root
-   * to re-attach and can feed no one meanwhile. Only the two shallowest levels that have room are
-   * offered. With a coordinate, the offer is the joiner's nearest by predicted RTT plus the
-   * joiner's own depth penalty (what it will rank them by); without one it is a random spread
-   * over those levels, so that simultaneous joiners are not all sent to the same few peers. With
-   * `lease`, the first LEASED_PER_OFFER offered slots are reserved for the joiner for LEASE_MS.
+   * to re-attach and can feed no one meanwhile. With a coordinate, the offer is the joiner's
+   * nearest by predicted RTT plus the joiner's own depth penalty (what it will rank them by),
+   * among the peers within the depth budget; without one it is a random spread (SPREAD_LIMIT)
+   * over the two shallowest levels with room, for the joiner to place itself by, and so that
+   * simultaneous joiners are not all sent to the same few peers. When too few are within the
+   * budget, the shallowest levels make up the rest. With `explore`, that many random peers
+   * within the budget are added (for a refresh). With `lease`, the first LEASED_PER_OFFER offered
+   * slots are reserved for the joiner for LEASE_MS.
    */
   offer(joiner: string, request: OfferRequest = {}): TreeOffer {
     const now = request.now ?? Date.now();
     this.changed(this.leases.expire(now));
     // Asking again voids the joiner's earlier offer.
     if (request.lease) this.changed(this.leases.release(joiner));
-    const limit = request.limit ?? OFFER_LIMIT;
+    const limit = request.limit ?? (request.coord ? OFFER_LIMIT : SPREAD_LIMIT);
     const banned = new Set(request.exclude ?? []).add(joiner);
     const ok = (entry: Entry) => !banned.has(entry.id) && this.ancestry(entry, joiner) === 'rooted';
-    const pool = this.pool(ok, this.levelsFor(joiner, request.maxChildren));
-    const picked = request.coord
-      ? this.nearest(pool, request.coord, limit, ok)
-      : this.spread(pool, limit, ok);
+    const deepest =
+      request.coord || request.explore ? this.depthBudget() - 1 - this.height(joiner) : Infinity;
+    const within = (entry: Entry) => entry.report.depth <= deepest && ok(entry);
+    let picked: Entry[] = [];
+    if (request.coord) {
+      picked = this.nearestWithin(request.coord, deepest, limit, ok);
+    }
+    if (picked.length < limit) {
+      // Nothing (or too little) near enough within the budget: the shallowest levels with room.
+      const taken = new Set(picked);
+      const okRest = (entry: Entry) => !taken.has(entry) && ok(entry);
+      const pool = this.pool(okRest, this.levelsFor(joiner, request.maxChildren));
+      const coord = request.coord;
+      // Peers that never sent a coordinate rank after every placed one.
+      const score = (entry: Entry) =>
+        (coord && entry.coord ? predictRtt(coord, entry.coord) : 1e9) +
+        DEPTH_PENALTY_MS * entry.report.depth;
+      const rest = coord
+        ? nearestOf(pool, score, limit - picked.length, okRest)
+        : spreadOf(pool, limit, okRest, this.random);
+      picked = [...picked, ...rest];
+    }
+    if (request.explore) {
+      const explorers = this.located.pick(request.explore, within, new Set(picked), this.random);
+      picked = [...picked, ...explorers];
+    }
     const candidates = picked.map((entry): Offered => {
       const out: Offered = {
         id: entry.id,
@@ -213,6 +272,38 @@ export class TreeView {
     return { origin, candidates };
   }
 
+  /**
+   * The deepest level a joiner should land on: ceil(log_k N) + DEPTH_SLACK, with N the peers
+   * reporting plus the origin and k their mean upload slots (at least MIN_FANOUT). A tree filled
+   * level by level is log_k N deep; the slack lets a joiner take a nearer slot a level lower.
+   */
+  depthBudget(): number {
+    const n = this.peers.size + 1;
+    const mean = this.peers.size === 0 ? this.originMaxChildren : this.capacity / this.peers.size;
+    const k = Math.max(MIN_FANOUT, mean);
+    return Math.max(1, Math.ceil(Math.log(n) / Math.log(k))) + DEPTH_SLACK;
+  }
+
+  /** Levels of the reported tree below `id`: 0 for a peer with no children. */
+  height(id: string): number {
+    const seen = new Set([id]);
+    let level = [id];
+    let height = 0;
+    for (;;) {
+      const next: string[] = [];
+      for (const at of level) {
+        for (const child of this.children.get(at) ?? []) {
+          if (seen.has(child)) continue;
+          seen.add(child);
+          next.push(child);
+        }
+      }
+      if (next.length === 0) return height;
+      height += 1;
+      level = next;
+    }
+  }
+
   addrs(id: string): string[] {
     return this.peers.get(id)?.report.addrs ?? [];
   }
@@ -227,15 +318,24 @@ export class TreeView {
   // ---- internals ----
 
   private slotsFree(entry: Entry): number {
-    const used = Math.max(this.counts.get(entry.id) ?? 0, entry.report.children);
+    const used = Math.max(this.childCount(entry.id), entry.report.children);
     return Math.max(0, entry.report.maxChildren - used - this.leases.count(entry.id));
   }
 
-  private count(parent: string | null, change: number): void {
+  private childCount(id: string): number {
+    return this.children.get(id)?.size ?? 0;
+  }
+
+  private link(child: string, parent: string | null, add: boolean): void {
     if (!parent) return;
-    const count = (this.counts.get(parent) ?? 0) + change;
-    if (count > 0) this.counts.set(parent, count);
-    else this.counts.delete(parent);
+    let set = this.children.get(parent);
+    if (add) {
+      if (!set) this.children.set(parent, (set = new Set()));
+      set.add(child);
+    } else if (set) {
+      set.delete(child);
+      if (set.size === 0) this.children.delete(parent);
+    }
     const entry = this.peers.get(parent);
     if (entry) this.reindex(entry);
   }
@@ -257,6 +357,7 @@ export class TreeView {
     if (!level) this.open.set(depth, (level = new Set()));
     level.add(entry);
     entry.openAt = depth;
+    if (entry.coord) this.grid.set(entry, entry.coord);
   }
 
   private unindex(entry: Entry): void {
@@ -264,7 +365,30 @@ export class TreeView {
     const level = this.open.get(entry.openAt);
     level?.delete(entry);
     if (level?.size === 0) this.open.delete(entry.openAt);
+    this.grid.delete(entry);
     entry.openAt = undefined;
+  }
+
+  /**
+   * The `limit` open peers nearest `coord` (predicted RTT plus depth penalty) at depth `deepest`
+   * or above that `ok` accepts.
+   */
+  private nearestWithin(
+    coord: Coordinate,
+    deepest: number,
+    limit: number,
+    ok: (entry: Entry) => boolean,
+  ): Entry[] {
+    const extra = (entry: Entry) => DEPTH_PENALTY_MS * entry.report.depth;
+    const deepEnough = (entry: Entry) => entry.report.depth <= deepest;
+    // Ancestry walks (`ok`) cost more than the search: first the nearest few unchecked, then the
+    // checks in order; only when too many of those fail, a search that checks every candidate.
+    const picked = this.grid
+      .nearest({ coord, limit: limit * 2, accept: deepEnough, extra })
+      .filter(ok)
+      .slice(0, limit);
+    if (picked.length === limit) return picked;
+    return this.grid.nearest({ coord, limit, accept: (e) => deepEnough(e) && ok(e), extra });
   }
 
   /**
@@ -291,7 +415,7 @@ export class TreeView {
    * there is one; everyone else both.
    */
   private levelsFor(joiner: string, maxChildren: number | undefined): 'first' | 'second' | 'both' {
-    if ((this.counts.get(joiner) ?? 0) > 0) return 'first';
+    if (this.childCount(joiner) > 0) return 'first';
     return maxChildren === 0 ? 'second' : 'both';
   }
 
@@ -316,63 +440,5 @@ export class TreeView {
       if (levels === OFFERED_LEVELS || (which === 'first' && levels === 1)) break;
     }
     return pool;
-  }
-
-  /** The `limit` best of `pool` for a joiner at `coord`, by predicted RTT plus depth penalty. */
-  private nearest(
-    pool: Entry[],
-    coord: Coordinate,
-    limit: number,
-    ok: (entry: Entry) => boolean,
-  ): Entry[] {
-    // Peers that never sent a coordinate rank after every placed one.
-    const score = (entry: Entry) =>
-      (entry.coord ? predictRtt(coord, entry.coord) : 1e9) + DEPTH_PENALTY_MS * entry.report.depth;
-    // A bounded selection rather than a sort: the pool can hold thousands, the answer a few.
-    const keep = Math.min(pool.length, limit * 4);
-    const best: { entry: Entry; score: number }[] = [];
-    for (const entry of pool) {
-      const s = score(entry);
-      if (best.length === keep) {
-        if (s >= best[keep - 1]!.score) continue;
-        best.pop();
-      }
-      const item = { entry, score: s };
-      let i = best.length;
-      best.push(item);
-      while (i > 0 && best[i - 1]!.score > s) {
-        best[i] = best[i - 1]!;
-        i--;
-      }
-      best[i] = item;
-    }
-    const picked = best.map((item) => item.entry).filter(ok);
-    if (picked.length >= limit || keep === pool.length) return picked.slice(0, limit);
-    // Most of the nearest were excluded: rank the whole pool.
-    return pool
-      .filter(ok)
-      .sort((a, b) => score(a) - score(b))
-      .slice(0, limit);
-  }
-
-  /** Up to `limit` distinct random members of `pool` that `ok` accepts. */
-  private spread(pool: Entry[], limit: number, ok: (entry: Entry) => boolean): Entry[] {
-    const picked = new Set<Entry>();
-    const tried = new Set<number>();
-    for (let attempts = 0; picked.size < limit && attempts < limit * 8; attempts++) {
-      if (tried.size === pool.length) break;
-      const index = Math.floor(this.random() * pool.length);
-      if (tried.has(index)) continue;
-      tried.add(index);
-      if (ok(pool[index]!)) picked.add(pool[index]!);
-    }
-    if (picked.size < limit && tried.size < pool.length) {
-      // Unlucky draws in a mostly excluded pool: take the rest in order.
-      for (const entry of pool) {
-        if (picked.size === limit) break;
-        if (!picked.has(entry) && ok(entry)) picked.add(entry);
-      }
-    }
-    return [...picked];
   }
 }

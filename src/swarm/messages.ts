@@ -72,6 +72,11 @@ export type ControlMessage =
       httpBase: string;
       origin: CandidateInfo;
       candidates: CandidateInfo[];
+      /**
+       * The deepest level the coordinator wants peers on (ceil(log_k N) + 1): a peer below it
+       * climbs at its next refresh. Absent from older origins.
+       */
+      depthBudget?: number;
     }
   | { t: 'report'; stream: string; report: PeerReport }
   /**
@@ -246,7 +251,7 @@ export function parseControlValue(value: unknown): ControlMessage {
     case 'candidates': {
       const list = o.candidates;
       if (!Array.isArray(list) || list.length > LIMITS.maxCandidates) fail('candidates');
-      return {
+      const offer: ControlMessage = {
         t: 'candidates',
         stream: str(o, 'stream', 64),
         publicKey: str(o, 'publicKey', 64),
@@ -254,6 +259,8 @@ export function parseControlValue(value: unknown): ControlMessage {
         origin: candidate(o.origin),
         candidates: (list as unknown[]).map(candidate),
       };
+      if (o.depthBudget !== undefined) offer.depthBudget = int(o, 'depthBudget', 1, 1000);
+      return offer;
     }
     case 'report':
       return { t: 'report', stream: str(o, 'stream', 64), report: report(o.report) };

@@ -17,19 +17,17 @@ import {
   nearerParent,
   repairCandidates,
   rankCandidates,
+  EXPLORE_PEERS,
+  OFFER_LIMIT,
+  settleWindow,
+  SPREAD_LIMIT,
   type MeasuredCandidate,
   type MoveMeasure,
 } from './parent-choice.js';
+import { CoordinateSamples } from './coordinate-samples.js';
 import { PROTOCOL } from './protocol.js';
 import { LinkPool, type LinkDial } from './rtc/link-pool.js';
-import {
-  isPlaced,
-  learn,
-  roundCoordinate,
-  UNPLACED,
-  type Coordinate,
-  type RttSample,
-} from './vivaldi.js';
+import { isPlaced, roundCoordinate, UNPLACED, type Coordinate } from './vivaldi.js';
 
 export interface ParentLink {
   id: string;
@@ -71,7 +69,6 @@ export interface TreeMemberOptions {
   onReceived: (bytes: number, fromOrigin: boolean) => void;
 }
 
-const MEASURE_COUNT = 6;
 /**
  * A ping's first answer includes the dial, which for a browser is a WebRTC handshake signalled
  * through the origin: seconds on a busy machine. Cutting it short would only restart it from
@@ -90,8 +87,6 @@ const FAILED_MEMORY_MS = 3_000;
 const FIRST_JOIN_WEBRTC_DIALS = 2;
 /** A page-to-page RTT assumed before any link was measured (a LAN or a metro path). */
 const ESTIMATED_LINK_RTT_MS = 50;
-/** How long the other candidates get once the first has answered a ping. */
-const SETTLE_WINDOW_MS = 150;
 /** How often backups are re-measured while attached (jittered ±25 %); every peer does this, so it is also load on the origin. */
 const REFRESH_MS = 8_000;
 
@@ -152,8 +147,11 @@ export class TreeMember {
   private moving = false;
   private movedAt = -Infinity;
   private readonly links: LinkPool | undefined;
-  /** This peer's Vivaldi coordinate, learnt from every round of pings. */
+  /** This peer's network coordinate, refitted after every round of pings. */
   private coord: Coordinate = UNPLACED;
+  private readonly samples = new CoordinateSamples();
+  /** The coordinator's depth budget, from its latest offer (a peer below it climbs). */
+  private depthBudget = Infinity;
 
   constructor(private readonly options: TreeMemberOptions) {
     this.firstOffer = options.offer;
@@ -275,6 +273,10 @@ export class TreeMember {
     if (this.parent === parent) this.scheduleRefresh();
   }
 
+  private noteBudget(offer: Candidates): void {
+    if (offer.depthBudget !== undefined) this.depthBudget = offer.depthBudget;
+  }
+
   private takeFirstOffer(): Candidates | undefined {
     const offer = this.firstOffer;
     this.firstOffer = undefined;
@@ -325,7 +327,7 @@ export class TreeMember {
           ),
         );
       }
-      const target = nearerParent(current, eligible, by);
+      const target = nearerParent(current, eligible, by, this.depthBudget);
       if (!target || this.parent !== parent || this.attaching) return;
       this.movedAt = Date.now();
       const answer = await this.handshake(target).catch((error: Error) => {
@@ -333,7 +335,9 @@ export class TreeMember {
         return undefined;
       });
       if (!answer) return;
-      if (this.parent !== parent || this.attaching || this.controller.signal.aborted) {
+      // The candidate's depth came with an offer seconds old; a move never takes us deeper.
+      const deeper = answer.reply.depth > parent.depth;
+      if (deeper || this.parent !== parent || this.attaching || this.controller.signal.aborted) {
         void answer.framed.close();
         return;
       }
@@ -381,11 +385,17 @@ export class TreeMember {
     // chooses from this one round, so it pings twice: the first ping pays for the dial, and its
     // page links are measured once open, so one cold ping would make every relay look far.
     const once = !placed && !refresh && !this.links;
-    const first = await this.measureOffer(reply, once ? 1 : pings, signal, onLate);
+    this.noteBudget(reply);
+    const first = await this.measureOffer(reply, once ? 1 : pings, signal, onLate, refresh);
     // A page does not ask twice: each round would cost it WebRTC handshakes while it is still
     // filling its buffer. Its coordinate, learnt from this round, serves its refreshes.
     if (placed || refresh || !isPlaced(this.coord) || this.links) return first;
-    const near = await this.measureOffer(await ask(this.coord), pings, signal, onLate);
+    // Twice each: a first ping on a fresh connection also pays for libp2p's protocol
+    // negotiation, and on a busy host reads 5 to 10 ms where the path is under 1; with a depth
+    // penalty of 1 ms a level, that noise alone would pick parents a level deeper.
+    const nearOffer = await ask(this.coord);
+    this.noteBudget(nearOffer);
+    const near = await this.measureOffer(nearOffer, pings, signal, onLate);
     const ids = new Set(near.map((candidate) => candidate.id));
     return rankCandidates([...near, ...first.filter((candidate) => !ids.has(candidate.id))]);
   }
@@ -393,7 +403,7 @@ export class TreeMember {
   /**
    * Pings an offer's candidates all at once, learns this peer's coordinate from the answers, and
    * ranks them. It does not wait for the slowest: once one candidate has answered, the others
-   * get SETTLE_WINDOW_MS more. Reaching a browser means a WebRTC dial (a second or more on a
+   * get `settleWindow` more. Reaching a browser means a WebRTC dial (a second or more on a
    * busy machine, or a timeout), and a candidate that answers that much later than the first is
    * not the nearest. The stragglers' results still arrive, through `onLate`, for the backups.
    */
@@ -402,16 +412,20 @@ export class TreeMember {
     pings: number,
     signal: AbortSignal,
     onLate?: (ranked: MeasuredCandidate[]) => void,
+    refresh = false,
   ): Promise<MeasuredCandidate[]> {
     const { options } = this;
     const self = options.node.peerId.toString();
+    // A page chooses from its first round and does not ask again: it is not placing itself.
+    const placing = !isPlaced(this.coord) && !this.links;
+    const started = Date.now();
     let webrtcDials = 0;
     const list = [reply.origin, ...reply.candidates]
       .filter(
         (candidate, index, all) => all.findIndex((other) => other.id === candidate.id) === index,
       )
       .filter((candidate) => candidate.id !== self && !this.banned.has(candidate.id))
-      .slice(0, MEASURE_COUNT + 1)
+      .slice(0, 1 + (placing ? SPREAD_LIMIT : OFFER_LIMIT) + (refresh ? EXPLORE_PEERS : 0))
       .filter(
         (candidate) =>
           this.everAttached || !webrtcOnly(candidate) || webrtcDials++ < FIRST_JOIN_WEBRTC_DIALS,
@@ -419,8 +433,8 @@ export class TreeMember {
     const measured: MeasuredCandidate[] = [];
     /** Pages whose RTT was estimated, not measured: they teach the coordinate nothing. */
     const estimated = new Set<string>();
-    let firstAnswer: () => void = () => undefined;
-    const answered = new Promise<void>((resolve) => (firstAnswer = resolve));
+    let firstAnswer: (elapsedMs: number) => void = () => undefined;
+    const answered = new Promise<number>((resolve) => (firstAnswer = resolve));
     const all = Promise.all(
       list.map(async (candidate) => {
         if (this.overLink(candidate) && this.everAttached) estimated.add(candidate.id);
@@ -428,17 +442,26 @@ export class TreeMember {
           ? await this.linkRtt(candidate.id, signal)
           : await this.rtt(candidate.addrs, pings);
         measured.push({ ...candidate, rttMs });
-        if (Number.isFinite(rttMs) && candidate.freeSlots > 0) firstAnswer();
+        if (Number.isFinite(rttMs) && candidate.freeSlots > 0) firstAnswer(Date.now() - started);
       }),
     );
+    // A refresh is in no hurry, and its far answers (the explorers) are what keep the
+    // coordinate whole: it waits for every answer (each ping has its own timeout).
     await Promise.race([
       all,
-      answered.then(() => new Promise((resolve) => setTimeout(resolve, SETTLE_WINDOW_MS))),
+      ...(refresh
+        ? []
+        : [
+            answered.then(
+              (elapsed) =>
+                new Promise((resolve) => setTimeout(resolve, settleWindow(elapsed, placing))),
+            ),
+          ]),
     ]);
-    const samples: RttSample[] = measured.flatMap(({ id, coord, rttMs }) =>
-      coord && Number.isFinite(rttMs) && !estimated.has(id) ? [{ coord, rttMs }] : [],
+    const samples = measured.flatMap(({ id, coord, rttMs }) =>
+      coord && Number.isFinite(rttMs) && !estimated.has(id) ? [{ id, coord, rttMs }] : [],
     );
-    this.coord = learn(this.coord, samples);
+    this.coord = this.samples.learn(samples);
     const ranked = rankCandidates(measured);
     const describe = (list: MeasuredCandidate[]) =>
       list.map((c) => `${short(c.id)} d${c.depth} ${c.rttMs.toFixed(1)}ms`).join(', ') || 'none';

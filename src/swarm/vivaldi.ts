@@ -10,6 +10,8 @@
  * coordinate is a value, and randomness (for two peers at the same point) is passed in.
  */
 
+import { fitCoordinate } from './coordinate-fit.js';
+
 /** A network coordinate; every field in milliseconds except `e`. */
 export interface Coordinate {
   x: number;
@@ -111,6 +113,8 @@ export function locate(
   random: () => number = Math.random,
   rounds = 8,
 ): Coordinate {
+  const fit = fitCoordinate(samples);
+  if (fit) return fit.coord;
   const useful = samples.filter((s) => s.coord.e < 1 && Number.isFinite(s.rttMs) && s.rttMs > 0);
   let out = self;
   for (let round = 0; round < rounds; round++) {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEPTH_PENALTY_MS,
+  LOCAL_RTT_MS,
+  MOVE_MIN_GAIN_MS,
   nearerParent,
+  settleWindow,
   rankCandidates,
   repairCandidates,
   type MeasuredCandidate,
@@ -26,6 +29,13 @@ describe('parent choice', () => {
     expect(ranked.map((c) => c.id)).toEqual(['deep-near', 'shallow-far']);
   });
 
+  it('ranks round trips under LOCAL_RTT_MS (one host, one LAN) by depth alone', () => {
+    const ranked = rankCandidates([candidate('deep', 3, 0.2), candidate('shallow', 1, 2.5)]);
+    expect(ranked.map((c) => c.id)).toEqual(['shallow', 'deep']);
+    const far = rankCandidates([candidate('deep', 3, LOCAL_RTT_MS), candidate('up', 1, 40)]);
+    expect(far.map((c) => c.id)).toEqual(['deep', 'up']);
+  });
+
   it('moves only for a clear gain, at no greater depth', () => {
     const parent = { rttMs: 82, depth: 1 };
     for (const by of ['score', 'rtt'] as const) {
@@ -42,9 +52,29 @@ describe('parent choice', () => {
   });
 
   it("climbs a level for the join's score only, never for RTT alone", () => {
-    // A late answer that would have won the join: one level up at a little less RTT.
-    expect(nearerParent({ rttMs: 22, depth: 2 }, [candidate('up', 1, 4)], 'score')?.id).toBe('up');
-    expect(nearerParent({ rttMs: 22, depth: 2 }, [candidate('up', 1, 4)], 'rtt')).toBeUndefined();
+    // A late answer that would have won the join: one level up, at a little less RTT, whose
+    // gain clears the bar only with the level counted.
+    const parent = { rttMs: 6 + MOVE_MIN_GAIN_MS - DEPTH_PENALTY_MS / 2, depth: 2 };
+    expect(nearerParent(parent, [candidate('up', 1, 6)], 'score')?.id).toBe('up');
+    expect(nearerParent(parent, [candidate('up', 1, 6)], 'rtt')).toBeUndefined();
+  });
+
+  it("climbs into the coordinator's depth budget whatever the RTT, and only when below it", () => {
+    const ranked = [candidate('deep-near', 5, 2), candidate('far-up', 2, 90)];
+    // This peer sits at depth 7 (its parent at 6); the budget says 4.
+    expect(nearerParent({ rttMs: 3, depth: 6 }, ranked, 'rtt', 4)?.id).toBe('far-up');
+    // Within the budget: only a clear RTT gain moves it, as before.
+    expect(nearerParent({ rttMs: 3, depth: 6 }, ranked, 'rtt', 8)).toBeUndefined();
+    // Nothing offered within the budget: no climb.
+    expect(nearerParent({ rttMs: 3, depth: 6 }, [ranked[0]!], 'rtt', 2)).toBeUndefined();
+  });
+
+  it('waits after the first answer in proportion to how long it took, longer when placing', () => {
+    expect(settleWindow(10)).toBe(30);
+    expect(settleWindow(120)).toBe(60);
+    expect(settleWindow(2_000)).toBe(150);
+    expect(settleWindow(100, true)).toBe(150);
+    expect(settleWindow(1_000, true)).toBe(400);
   });
 
   it('cannot flap: after a move, the old parent is never clearly better', () => {

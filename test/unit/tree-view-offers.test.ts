@@ -99,3 +99,54 @@ describe('TreeView spread and capacity', () => {
     expect(offer.candidates[0]!.coord).toBeDefined();
   });
 });
+
+describe('TreeView depth budget', () => {
+  /** A chain origin <- c1 <- c2 <- ... <- cN, each with `slots` slots, at coordinate x = 10 i. */
+  function chain(length: number, slots: number): TreeView {
+    const view = new TreeView(ORIGIN, 4, makeRandom(2));
+    for (let i = 1; i <= length; i++) {
+      view.report(`c${i}`, report(i === 1 ? ORIGIN : `c${i - 1}`, i, slots), 0);
+      view.locate(`c${i}`, { x: 10 * i, y: 0, h: 1, e: 0.1 });
+    }
+    return view;
+  }
+
+  it('is ceil(log_k N) + 1 for the peers reporting, and heights come from the reports', () => {
+    const view = chain(8, 2);
+    // Nine with the origin, k = 2: ceil(log2 9) + 1 = 5.
+    expect(view.depthBudget()).toBe(5);
+    expect(view.height('c1')).toBe(7);
+    expect(view.height('c8')).toBe(0);
+    expect(view.height('nobody')).toBe(0);
+  });
+
+  it('offers the nearest within the budget, never a slot that would land the joiner below it', () => {
+    const view = chain(8, 2);
+    // Nearest by coordinate is c8 (depth 8), but a joiner there would sit at 9 > 5.
+    const offer = view.offer('j', { coord: { x: 85, y: 0, h: 1, e: 0.1 }, limit: 2, now: 0 });
+    expect(offer.candidates.map((c) => c.id)).toEqual(['c4', 'c3']);
+    // A joiner with a subtree of height 2 below it must sit two levels higher still: twelve
+    // peers now, budget ceil(log2 12) + 1 = 5, so its parent at depth 2 at most.
+    view.report('j', report(null, 0, 2), 0);
+    view.report('k', report('j', 1, 2), 0);
+    view.report('l', report('k', 2, 2), 0);
+    const deeper = view.offer('j', { coord: { x: 85, y: 0, h: 1, e: 0.1 }, limit: 1, now: 0 });
+    expect(view.depthBudget()).toBe(5);
+    expect(deeper.candidates.map((c) => c.id)).toEqual(['c2']);
+  });
+
+  it('adds random explorers within the budget to a refresh, and tells the budget', () => {
+    const view = chain(8, 2);
+    const offer = view.offer('j', {
+      coord: { x: 0, y: 0, h: 1, e: 0.1 },
+      limit: 1,
+      explore: 2,
+      now: 0,
+    });
+    expect(offer.candidates).toHaveLength(3);
+    for (const candidate of offer.candidates.slice(1)) {
+      expect(candidate.depth).toBeLessThanOrEqual(4);
+      expect(candidate.id).not.toBe(offer.candidates[0]!.id);
+    }
+  });
+});

@@ -184,14 +184,18 @@ const controlMessage: fc.Arbitrary<ControlMessage> = fc
       },
       { requiredKeys: ['t', 'stream', 'kind', 'maxChildren', 'exclude'] },
     ),
-    fc.record({
-      t: fc.constant('candidates' as const),
-      stream: text(64),
-      publicKey: text(64),
-      httpBase: text(512),
-      origin: candidateInfo,
-      candidates: fc.array(candidateInfo, { maxLength: LIMITS.maxCandidates }),
-    }),
+    fc.record(
+      {
+        t: fc.constant('candidates' as const),
+        stream: text(64),
+        publicKey: text(64),
+        httpBase: text(512),
+        origin: candidateInfo,
+        candidates: fc.array(candidateInfo, { maxLength: LIMITS.maxCandidates }),
+        depthBudget: fc.integer({ min: 1, max: 1000 }),
+      },
+      { requiredKeys: ['t', 'stream', 'publicKey', 'httpBase', 'origin', 'candidates'] },
+    ),
     fc.record({ t: fc.constant('report' as const), stream: text(64), report: peerReport }),
     fc.record({
       t: fc.constant('rtc-offer' as const),
@@ -564,7 +568,7 @@ const cloneJson = (value: ControlMessage): Record<string, unknown> =>
   JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
 
 /** Fields a message may leave out: a peer's coordinate and the refresh mark. */
-const OPTIONAL = new Set(['coord', 'refresh']);
+const OPTIONAL = new Set(['coord', 'refresh', 'depthBudget']);
 
 /** Dotted paths of every field a valid message must carry, nested records included. */
 function requiredFields(message: ControlMessage): string[] {
@@ -661,6 +665,14 @@ describe('parseControl', () => {
     const long = (n: number) => 'p'.repeat(n);
     const ids = (n: number) => Array.from({ length: n }, (_, i) => `peer${i}`);
     const origin: CandidateInfo = { id: 'o', addrs: [], depth: 0, freeSlots: 1 };
+    const emptyOffer: ControlMessage = {
+      t: 'candidates',
+      stream: 's',
+      publicKey: 'k',
+      httpBase: 'h',
+      origin,
+      candidates: [],
+    };
     const join: ControlMessage = {
       t: 'join',
       stream: 's',
@@ -740,6 +752,10 @@ describe('parseControl', () => {
       [
         { t: 'get', kind: 'init', id: 1 },
         { t: 'get', kind: 'init', id: 1.5 },
+      ],
+      [1000, 0].map((depthBudget): ControlMessage => ({ ...emptyOffer, depthBudget })) as [
+        ControlMessage,
+        ControlMessage,
       ],
       [
         { ...join, coord: { x: -MAX_COORDINATE_MS, y: MAX_COORDINATE_MS, h: 0, e: 1 } },
