@@ -88,7 +88,8 @@ interface SimPeer {
   failedIds: string[];
   failedAt: number[];
   retryMs: number;
-  coordDialed: boolean;
+  /** When the coordination session (CoordClient) is ready; Infinity before it is opened. */
+  sessionAt: number;
   /** TreeMember's network coordinate, and the samples it is fitted to. */
   coord: Coordinate;
   samples: CoordinateSamples;
@@ -186,7 +187,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     failedIds: [],
     failedAt: [],
     retryMs: FIRST_RETRY_MS,
-    coordDialed: false,
+    sessionAt: Infinity,
     coord: UNPLACED,
     samples: new CoordinateSamples(random),
     queries: 0,
@@ -339,12 +340,14 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
   ) => {
     const rtt = baseRtt(peer, origin);
     // A new peer's first offer comes with GET /api/swarm (a TCP handshake and the request, as
-    // peer.ts fetches it); its pings then connect it to the origin, which carries every later
-    // request. A peer whose connection dropped dials again.
-    const fromApi = !peer.coordDialed && !peer.everConnected && !refresh;
-    const dial = peer.coordDialed || fromApi ? 0 : DIAL_RTTS;
-    peer.coordDialed = true;
-    q.after(delay + (dial + REQUEST_RTTS - 0.5) * rtt, () => {
+    // peer.ts fetches it). CoordClient then opens its session stream (a dial and a protocol
+    // negotiation) at once, and every later request on it is one round trip.
+    const fromApi = peer.sessionAt === Infinity && !peer.everConnected && !refresh;
+    if (!fromApi && peer.sessionAt === Infinity) {
+      peer.sessionAt = q.now + delay + (DIAL_RTTS + 1) * rtt;
+    }
+    const sendAt = fromApi ? q.now + delay : Math.max(q.now + delay, peer.sessionAt);
+    q.after(sendAt - q.now + ((fromApi ? REQUEST_RTTS : 1) - 0.5) * rtt, () => {
       if (!wanted()) return;
       // A join the client gave up on before its turn costs the origin nothing.
       const start = Math.max(q.now, stats.busyUntil);
@@ -352,6 +355,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
       if (start < deadline) stats.busyUntil = start + serviceMs;
       stats.maxQueueMs = Math.max(stats.maxQueueMs, start - q.now);
       const answeredAt = start + serviceMs + rtt / 2;
+      if (fromApi) peer.sessionAt = answeredAt + (DIAL_RTTS + 1) * rtt;
       if (answeredAt > deadline) {
         stats.timeouts += 1;
         q.after(deadline - q.now, () => done(undefined));
@@ -412,7 +416,8 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
         at = target.silentLeave ? PING_TIMEOUT_MS : rtt;
       } else {
         const dial = target === origin ? 0 : DIAL_RTTS;
-        at = (dial + pings * REQUEST_RTTS) * rtt;
+        // TreeMember.rtt dials, then sends its pings together.
+        at = (dial + REQUEST_RTTS) * rtt;
         for (let i = 0; i < pings; i++) rttMs = Math.min(rttMs, sample(rtt));
       }
       measured.push({ ...candidate, addrs: NO_ADDRS, rttMs });

@@ -4,14 +4,14 @@
  * joining peers candidate parents and collects their stats.
  */
 import type { PeerId } from '@libp2p/interface';
-import { FramedStream } from '../swarm/framed-stream.js';
+import { FramedStream, StreamClosedError } from '../swarm/framed-stream.js';
 import { serveFetch } from '../swarm/fetch.js';
 import { bytesToHex } from '../swarm/hex.js';
 import { LiveServer } from '../swarm/live-server.js';
 import type { Logger } from '../swarm/logger.js';
 import type { ControlMessage } from '../swarm/messages.js';
 import { createSwarmNode, type SwarmNode } from '../swarm/node.js';
-import { PROTOCOL } from '../swarm/protocol.js';
+import { COORD_SESSION_IDLE_MS, PROTOCOL } from '../swarm/protocol.js';
 import type { SegmentStore } from '../swarm/segment-store.js';
 import type { Offer, SwarmInfo } from '../swarm/swarm-info.js';
 import type { PeerStats } from '../contracts/stats.js';
@@ -126,17 +126,22 @@ export async function startSwarmOrigin(options: SwarmOriginOptions): Promise<Swa
   await node.handle(
     PROTOCOL.coord,
     async (stream, connection) => {
+      // A session: requests one after another, each answered before the next is read, until
+      // the peer closes it or lets it idle (CoordClient).
       const framed = new FramedStream(stream);
+      const peerId = connection.remotePeer.toString();
       try {
-        const frame = await framed.read(AbortSignal.timeout(5_000));
-        if (frame.type !== 'control') throw new Error('expected a control message');
-        framed.send({
-          type: 'control',
-          message: answer(frame.message, connection.remotePeer.toString()),
-        });
-        await framed.close();
+        for (;;) {
+          const frame = await framed.read(AbortSignal.timeout(COORD_SESSION_IDLE_MS));
+          if (frame.type !== 'control') throw new Error('expected a control message');
+          framed.send({ type: 'control', message: answer(frame.message, peerId) });
+        }
       } catch (error) {
-        log.debug(`coordination request failed: ${(error as Error).message}`);
+        if (error instanceof StreamClosedError) {
+          await framed.close();
+          return;
+        }
+        log.debug(`coordination session ended: ${(error as Error).message}`);
         framed.abort(error as Error);
       }
     },

@@ -5,6 +5,7 @@
 import type { ByteStream } from './byte-stream.js';
 import { WireError } from './bytes.js';
 import { FrameDecoder, encodeFrame, type Frame } from './frames.js';
+import { raceAbort } from './race-abort.js';
 
 export class StreamClosedError extends Error {
   override readonly name = 'StreamClosedError';
@@ -67,25 +68,6 @@ export class FramedStream {
     if (this.stream.status === 'open' || this.stream.status === 'closing')
       this.stream.abort(reason);
   }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () =>
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 export { WireError };

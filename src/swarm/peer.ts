@@ -99,7 +99,8 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
   const coord = new CoordClient(node, info.addrs, info.stream);
   // The connection to the origin carries the first ping, every coordination request and every
   // WebRTC offer, and its handshake (WebSocket, Noise, Yamux, identify) took half a second of a
-  // busy page's join: begun now, it runs while the servers below start. Later dials join it.
+  // busy page's join: begun now, it runs while the servers below start. Later dials join it,
+  // and the coordination session opened on it is ready for the join's requests.
   coord.connect();
 
   // The tree member and live server refer to each other: the callbacks below only run after
@@ -303,6 +304,7 @@ export async function startSwarmPeer(options: SwarmPeerOptions): Promise<SwarmPe
       clearInterval(reportTimer);
       gaps.stop();
       member.stop();
+      coord.close();
       await links?.stop();
       await live.stop();
       await stopFetch().catch(() => undefined);

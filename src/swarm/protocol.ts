@@ -5,7 +5,7 @@ export const PROTOCOL = {
   live: '/swarmcast/live/1.0.0',
   /** Pull one object (media or init) from a peer that holds it. */
   fetch: '/swarmcast/fetch/1.0.0',
-  /** Peer → origin: join (candidate parents) and periodic stats reports. */
+  /** Peer → origin: join (candidate parents) and periodic stats reports, on one kept stream. */
   coord: '/swarmcast/coord/1.0.0',
   /** Page → origin → page: one WebRTC offer and its answer, over connections both already have. */
   signal: '/swarmcast/signal/1.0.0',
@@ -37,3 +37,9 @@ export const FRAME = {
 export const FRAME_HEADER_BYTES = 4;
 /** Type byte + chunk header (kind, id, offset) + payload. */
 export const MAX_FRAME_BYTES = 1 + 1 + 4 + 4 + LIMITS.chunkBytes;
+
+/**
+ * How long the origin keeps a coordination session with no request on it. A peer reports every
+ * 2 s, so only a peer that has stopped lets its session lapse.
+ */
+export const COORD_SESSION_IDLE_MS = 30_000;

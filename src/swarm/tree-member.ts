@@ -390,9 +390,9 @@ export class TreeMember {
     // A page does not ask twice: each round would cost it WebRTC handshakes while it is still
     // filling its buffer. Its coordinate, learnt from this round, serves its refreshes.
     if (placed || refresh || !isPlaced(this.coord) || this.links) return first;
-    // Twice each: a first ping on a fresh connection also pays for libp2p's protocol
-    // negotiation, and on a busy host reads 5 to 10 ms where the path is under 1; with a depth
-    // penalty of 1 ms a level, that noise alone would pick parents a level deeper.
+    // Twice each (together, once dialled): one ping on a busy host can read 5 to 10 ms where
+    // the path is under 1; with a depth penalty of 1 ms a level, that noise alone would pick
+    // parents a level deeper.
     const nearOffer = await ask(this.coord);
     this.noteBudget(nearOffer);
     const near = await this.measureOffer(nearOffer, pings, signal, onLate);
@@ -498,26 +498,38 @@ export class TreeMember {
     }
   }
 
-  /** The best of `pings` pings, so one scheduling hiccup does not decide the tree. */
+  /**
+   * The best of `pings` pings, so one scheduling hiccup does not decide the tree. The connection
+   * is dialled first and the pings then go out together: each ping opens a stream, and in turn
+   * they cost a round trip of protocol negotiation and one of ping apiece (in `bench:tree:sim`
+   * the second ping in turn was a tenth of a join's time).
+   */
   private async rtt(addrs: string[], pings: number): Promise<number> {
     const targets = addrs.map((addr) => multiaddr(addr));
-    let best = Infinity;
     const started = Date.now();
-    for (let i = 0; i < pings; i++) {
-      try {
-        const signal = AbortSignal.any([
-          this.controller.signal,
-          AbortSignal.timeout(PING_TIMEOUT_MS),
-        ]);
-        best = Math.min(best, await this.options.node.services.ping.ping(targets, { signal }));
-      } catch (error) {
-        this.options.log.debug(
-          `no answer in ${Date.now() - started} ms from ${addrs.at(-1) ?? '(no address)'}: ${(error as Error).message}`,
-        );
-        break;
-      }
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(PING_TIMEOUT_MS)]);
+    const { node } = this.options;
+    const noAnswer = (error: Error) => {
+      this.options.log.debug(
+        `no answer in ${Date.now() - started} ms from ${addrs.at(-1) ?? '(no address)'}: ${error.message}`,
+      );
+      return Infinity;
+    };
+    try {
+      await node.dial(targets, { signal });
+    } catch (error) {
+      return noAnswer(error as Error);
     }
-    return best;
+    const answers = await Promise.allSettled(
+      Array.from({ length: Math.max(1, pings) }, () =>
+        node.services.ping.ping(targets, { signal }),
+      ),
+    );
+    const times = answers.flatMap((answer) =>
+      answer.status === 'fulfilled' ? [answer.value] : [],
+    );
+    if (times.length === 0) return noAnswer((answers[0] as PromiseRejectedResult).reason as Error);
+    return Math.min(...times);
   }
 
   /**
