@@ -2,9 +2,6 @@
 
 // ---- Constants mirrored from the real code (tree-member.ts, peer.ts, swarm-origin.ts). ----
 
-/** TreeMember measures the origin and up to this many candidates (OFFER_LIMIT). */
-export const MEASURE_COUNT = 8;
-export const CANDIDATE_LIMIT = 8;
 export const PING_TIMEOUT_MS = 5_000;
 export const ATTACH_TIMEOUT_MS = 5_000;
 export const SILENCE_MS = 5_000;

@@ -34,7 +34,6 @@ import {
   MAX_ACCESS_MS,
   MAX_RETRY_MS,
   MEAN_CAPACITY,
-  MEASURE_COUNT,
   MIN_RTT_MS,
   MOVE_COOLDOWN_MS,
   ORIGIN_EXPIRY_MS,
@@ -48,7 +47,12 @@ import {
   SILENT_CHILD_MS,
   TICK_MS,
 } from './model.js';
-import { EXPLORE_PEERS, settleWindow, SPREAD_LIMIT } from '../../src/swarm/parent-choice.js';
+import {
+  EXPLORE_PEERS,
+  OFFER_LIMIT,
+  settleWindow,
+  SPREAD_LIMIT,
+} from '../../src/swarm/parent-choice.js';
 import { CoordinateSamples } from '../../src/swarm/coordinate-samples.js';
 import { EventQueue } from './queues.js';
 import { makeRandom } from './random.js';
@@ -400,7 +404,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
   ) => {
     // TreeMember.measureOffer: the origin and six, or a whole spread, or six and the explorers.
     const limit =
-      1 + (isPlaced(peer.coord) ? MEASURE_COUNT : SPREAD_LIMIT) + (waitAll ? EXPLORE_PEERS : 0);
+      1 + (isPlaced(peer.coord) ? OFFER_LIMIT : SPREAD_LIMIT) + (waitAll ? EXPLORE_PEERS : 0);
     const measured: MeasuredCandidate[] = [];
     const answerAt: number[] = [];
     let first = Infinity;
