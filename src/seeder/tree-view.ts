@@ -29,6 +29,7 @@ import { ORIGIN_COORDINATE, predictRtt, type Coordinate } from '../swarm/vivaldi
 import { CoordinateGrid } from './coordinate-grid.js';
 import { nearestOf, RandomSet, spreadOf } from './pool-picks.js';
 import { SlotLeases } from './slot-leases.js';
+import { AncestryWalk } from './tree-ancestry.js';
 
 export { EXPLORE_PEERS, OFFER_LIMIT, SPREAD_LIMIT };
 
@@ -190,8 +191,9 @@ export class TreeView {
   /** Everything below `id` (a peer must never attach there). A walk over every entry: tests only. */
   descendants(id: string): Set<string> {
     const out = new Set<string>();
+    const walk = this.walk(id);
     for (const entry of this.peers.values()) {
-      if (entry.id !== id && this.ancestry(entry, id) === 'below') out.add(entry.id);
+      if (entry.id !== id && walk.of(entry) === 'below') out.add(entry.id);
     }
     return out;
   }
@@ -221,7 +223,8 @@ export class TreeView {
     if (request.lease) this.changed(this.leases.release(joiner));
     const limit = request.limit ?? (request.coord ? OFFER_LIMIT : SPREAD_LIMIT);
     const banned = new Set(request.exclude ?? []).add(joiner);
-    const ok = (entry: Entry) => !banned.has(entry.id) && this.ancestry(entry, joiner) === 'rooted';
+    const walk = this.walk(joiner);
+    const ok = (entry: Entry) => !banned.has(entry.id) && walk.of(entry) === 'rooted';
     const deepest =
       request.coord || request.explore ? this.depthBudget() - 1 - this.height(joiner) : Infinity;
     const within = (entry: Entry) => entry.report.depth <= deepest && ok(entry);
@@ -409,21 +412,9 @@ export class TreeView {
     return picked.length === limit ? picked : search(limit, ok).slice(0, limit);
   }
 
-  /**
-   * Whether `entry`'s chain of reported parents reaches the origin ('rooted'), passes through
-   * `joiner` first ('below'), or breaks or loops ('detached').
-   */
-  private ancestry(entry: Entry, joiner: string): 'rooted' | 'below' | 'detached' {
-    let at: Entry | undefined = entry;
-    for (let steps = 0; at && steps < MAX_WALK; steps++) {
-      const parent: string | null = at.report.parent;
-      if (parent === null) return 'detached';
-      if (parent === joiner) return 'below';
-      if (parent === this.originId) return 'rooted';
-      if (parent === entry.id) return 'detached';
-      at = this.peers.get(parent);
-    }
-    return 'detached';
+  /** Ancestry as `joiner` sees it, for one offer (the tree may change between offers). */
+  private walk(joiner: string): AncestryWalk<Entry> {
+    return new AncestryWalk((id) => this.peers.get(id), this.originId, joiner, MAX_WALK);
   }
 
   /**
