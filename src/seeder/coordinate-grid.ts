@@ -24,6 +24,8 @@ export interface NearestQuery<T> {
   accept: (item: T) => boolean;
   /** Added to an item's predicted RTT (>= 0), e.g. a depth penalty. */
   extra?: (item: T) => number;
+  /** Only items scoring below this: what a search over several grids has already found. */
+  bound?: number;
 }
 
 export class CoordinateGrid<T> {
@@ -83,10 +85,13 @@ export class CoordinateGrid<T> {
     const { coord, limit } = query;
     if (limit <= 0 || this.where.size === 0) return [];
     const extra = query.extra ?? (() => 0);
+    const bound = query.bound ?? Infinity;
     const best: { item: T; score: number }[] = [];
+    /** What an item must score below to make the cut. */
+    const cut = () => (best.length === limit ? Math.min(bound, best[limit - 1]!.score) : bound);
     const consider = (item: T, itemCoord: Coordinate) => {
       const score = predictRtt(coord, itemCoord) + extra(item);
-      if (best.length === limit && score >= best[limit - 1]!.score) return;
+      if (score >= cut()) return;
       if (!query.accept(item)) return;
       if (best.length === limit) best.pop();
       let i = best.length;
@@ -113,7 +118,7 @@ export class CoordinateGrid<T> {
     for (let ring = 0; ring <= reach; ring++) {
       // Nothing in this ring or beyond is nearer than this in the plane.
       const floor = Math.max(0, ring - 1) * GRID_CELL_MS + coord.h;
-      if (best.length === limit && floor >= best[limit - 1]!.score) break;
+      if (floor >= cut()) break;
       this.visitRing(cx, cy, ring, (cell) => {
         for (const item of cell.items) consider(item, this.where.get(item)!.coord);
       });

@@ -35,6 +35,12 @@ describe('CoordinateGrid', () => {
       const ok = (item: Item) => item.depth <= 6 && item.id % 7 !== 0;
       const found = grid.nearest({ coord, limit: 8, accept: ok, extra: (item) => item.depth });
       expect(found.map((item) => item.id)).toEqual(bruteForce(items, coord, 8, ok));
+      // With a bound (what other grids already found): only what scores below it.
+      const bound = predictRtt(coord, found[4]!.coord) + found[4]!.depth;
+      const below = (item: Item) => ok(item) && predictRtt(coord, item.coord) + item.depth < bound;
+      const bounded = grid.nearest({ coord, limit: 8, accept: ok, extra: (i) => i.depth, bound });
+      expect(bounded.map((item) => item.id)).toEqual(bruteForce(items, coord, 8, below));
+      expect(bounded).toHaveLength(4);
     }
   });
 
