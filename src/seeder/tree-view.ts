@@ -414,7 +414,7 @@ export class TreeView {
     const picked = search(limit * 2, () => true)
       .filter(ok)
       .slice(0, limit);
-    return picked.length === limit ? picked : search(limit, ok).slice(0, limit);
+    return picked.length === limit ? picked : search(limit, ok);
   }
 
   /** Ancestry as `joiner` sees it, for one offer (the tree may change between offers). */
