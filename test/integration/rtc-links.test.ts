@@ -1,11 +1,11 @@
 /**
  * Page-to-page links signalled through the origin, over real libp2p nodes on 127.0.0.1 and real
- * WebRTC (node-datachannel stands in for the browser's RTCPeerConnection): one offer and one
+ * WebRTC (node-datachannel stands in for the browser's RTCPeerConnection; see RtcStandIn for the
+ * one way it is made to act like one): one offer and one
  * answer through the origin's signal relay, then frames both ways on the data channel.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSignalRelay } from '../../src/seeder/signal-relay.js';
 import { FramedStream } from '../../src/swarm/framed-stream.js';
@@ -14,8 +14,9 @@ import { createSwarmNode, type SwarmNode } from '../../src/swarm/node.js';
 import { PROTOCOL } from '../../src/swarm/protocol.js';
 import { RtcLinks, type RtcLink } from '../../src/swarm/rtc/rtc-links.js';
 import { eventually } from '../helpers/http.js';
+import { RtcStandIn } from '../helpers/rtc-stand-in.js';
 
-(globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection ??= RTCPeerConnection;
+(globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection ??= RtcStandIn;
 
 describe('page-to-page WebRTC links', () => {
   const cleanup: (() => Promise<unknown>)[] = [];

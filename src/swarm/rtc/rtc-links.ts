@@ -72,8 +72,9 @@ export class RtcLinks {
   private readonly spares: Promise<{ peer: RTCPeerConnection; channel: RTCDataChannel }>[] = [];
 
   private prepareOffer(): Promise<{ peer: RTCPeerConnection; channel: RTCDataChannel }> {
-    const created = this.newPeer();
-    return created.peer.setLocalDescription().then(() => created);
+    const peer = this.newPeer();
+    const channel = peer.createDataChannel('swarmcast-live', CHANNEL);
+    return peer.setLocalDescription().then(() => ({ peer, channel }));
   }
 
   /** Keeps SPARE_OFFERS offers ready (a first join dials two candidates at once). */
@@ -172,9 +173,11 @@ export class RtcLinks {
       if (frame.type !== 'control' || frame.message.t !== 'rtc-offer')
         throw new Error('expected an offer');
       const caller = frame.message.peer;
-      const created = this.newPeer();
-      peer = created.peer;
+      peer = this.newPeer();
       await peer.setRemoteDescription({ type: 'offer', sdp: frame.message.sdp });
+      // The channel only after the offer: made before it, a stack that negotiates by itself
+      // (libdatachannel) makes an offer of its own, then rolls it back with an ICE role conflict.
+      const channel = peer.createDataChannel('swarmcast-live', CHANNEL);
       // Answered at once, without waiting for our own candidates: the offer carries the
       // caller's, our connectivity checks reach it, and it learns our address from them.
       await peer.setLocalDescription();
@@ -183,8 +186,8 @@ export class RtcLinks {
         message: { t: 'rtc-answer', sdp: peer.localDescription!.sdp },
       });
       await framed.close();
-      await opened(created.channel, deadline);
-      this.init.onIncoming(await this.link(caller, peer, created.channel, Infinity));
+      await opened(channel, deadline);
+      this.init.onIncoming(await this.link(caller, peer, channel, Infinity));
     } catch (error) {
       this.init.log.debug(`incoming WebRTC link failed: ${(error as Error).message}`);
       framed.abort(error as Error);
@@ -194,14 +197,13 @@ export class RtcLinks {
     }
   }
 
-  private newPeer(): { peer: RTCPeerConnection; channel: RTCDataChannel } {
+  private newPeer(): RTCPeerConnection {
     const peer = new RTCPeerConnection(RTC_CONFIG);
     this.peers.add(peer);
-    const channel = peer.createDataChannel('swarmcast-live', CHANNEL);
     peer.addEventListener('connectionstatechange', () => {
       if (peer.connectionState === 'failed' || peer.connectionState === 'closed') this.close(peer);
     });
-    return { peer, channel };
+    return peer;
   }
 
   private async link(
