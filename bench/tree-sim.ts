@@ -9,7 +9,7 @@
  *
  *   npm run bench:tree:sim -- [--peers 1000,3000,10000] [--minutes 10] [--churn 0.1] [--seed 1]
  *     [--origin-slots 4] [--join-seconds 60] [--silent 0] [--lazy-reports] [--settle 30]
- *     [--coord-us-per-join 50]
+ *     [--coord-us-per-join 50] [--oracle none|all|joiners|settled|heights]
  *
  * Each run prints its figures; with several sizes, a last table puts them beside the targets of
  * issue 11 (join p50 <= 1 s, p95 <= 3 s, >= 99.9 % receiving, depth <= ceil(log_k N) + 2,
@@ -17,7 +17,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Summary, TreeSimResult } from './tree-sim/contract.js';
+import { ORACLES, type Oracle, type Summary, type TreeSimResult } from './tree-sim/contract.js';
 import { DEFAULT_COORDINATOR_US_PER_JOIN, MEAN_CAPACITY } from './tree-sim/model.js';
 import { simulateTree } from './tree-sim/simulate.js';
 
@@ -70,8 +70,13 @@ function main(): void {
         type: 'string',
         default: String(DEFAULT_COORDINATOR_US_PER_JOIN),
       },
+      oracle: { type: 'string', default: 'none' },
     },
   });
+  if (!ORACLES.includes(values.oracle as Oracle)) {
+    console.error(`--oracle: expected one of ${ORACLES.join(', ')}, got "${values.oracle}"`);
+    process.exit(2);
+  }
   const results: TreeSimResult[] = [];
   for (const peers of values.peers.split(',').map(Number)) {
     results.push(runOne(peers, values));
@@ -99,6 +104,7 @@ type Values = {
   settle: string;
   'join-seconds': string;
   'coord-us-per-join': string;
+  oracle: string;
 };
 
 function runOne(peers: number, values: Values): TreeSimResult {
@@ -114,6 +120,7 @@ function runOne(peers: number, values: Values): TreeSimResult {
     settleMs: Number(values.settle) * 1000,
     joinWindowMs: Number(values['join-seconds']) * 1000,
     coordinatorUsPerJoin: Number(values['coord-us-per-join']),
+    oracle: values.oracle as Oracle,
   });
   const wallMs = performance.now() - started;
 
@@ -132,7 +139,8 @@ function runOne(peers: number, values: Values): TreeSimResult {
     `peers ${o.peers}, minutes ${o.minutes}, churn ${o.churn}/min, seed ${o.seed}, ` +
       `joins over ${o.joinWindowMs / 1000} s, origin slots ${o.originMaxChildren}, silent leavers ${o.silentLeaveFraction}, ` +
       `eager reports ${o.eagerReports}, settle ${o.settleMs / 1000} s, ` +
-      `coordinator ${o.coordinatorUsPerJoin} us/join, mean capacity ${MEAN_CAPACITY.toFixed(2)}`,
+      `coordinator ${o.coordinatorUsPerJoin} us/join, mean capacity ${MEAN_CAPACITY.toFixed(2)}` +
+      (o.oracle === 'none' ? '' : `, ORACLE ${o.oracle} (a diagnosis: coordinates partly exact)`),
   );
   console.log(
     formatTable([

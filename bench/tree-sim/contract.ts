@@ -17,7 +17,17 @@ export interface TreeSimOptions {
   eagerReports?: boolean;
   /** Origin CPU per join request for TreeView.offer (the rest of the answer is COORDINATOR_FIXED_MS). */
   coordinatorUsPerJoin?: number;
+  /**
+   * A diagnosis, not a model: after each fit, replace part of a peer's coordinate by the truth
+   * (its position and access delay), to see which coordinates' error costs the parent choice.
+   * `all`; `joiners` (position, until first attached); `settled` (position, once attached);
+   * `heights` (every height).
+   */
+  oracle?: Oracle;
 }
+
+export type Oracle = 'none' | 'all' | 'joiners' | 'settled' | 'heights';
+export const ORACLES: readonly Oracle[] = ['none', 'all', 'joiners', 'settled', 'heights'];
 
 export interface Summary {
   count: number;

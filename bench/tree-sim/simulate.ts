@@ -18,7 +18,7 @@ import {
   type Coordinate,
   type RttSample,
 } from '../../src/swarm/vivaldi.js';
-import type { RejectReason, Summary, TreeSimOptions, TreeSimResult } from './contract.js';
+import type { Oracle, RejectReason, Summary, TreeSimOptions, TreeSimResult } from './contract.js';
 import { Coordinator } from './coordinator.js';
 import {
   ACCEPT_GRACE_MS,
@@ -121,6 +121,26 @@ function summarize(values: number[]): Summary {
   return { count: sorted.length, p50: rank(0.5), p95: rank(0.95), max: sorted.at(-1)! };
 }
 
+/** The part of a fitted coordinate that `oracle` replaces by the truth (see TreeSimOptions). */
+function withOracle(peer: SimPeer, fitted: Coordinate, oracle: Oracle): Coordinate {
+  // baseRtt is MIN_RTT_MS plus the planar distance scaled to ms plus both access delays.
+  const scale = DISTANCE_RTT_MS / Math.SQRT2;
+  const position = { x: scale * peer.x, y: scale * peer.y };
+  const h = peer.access + MIN_RTT_MS / 2;
+  switch (oracle) {
+    case 'all':
+      return { ...position, h, e: 0.01 };
+    case 'heights':
+      return { ...fitted, h };
+    case 'joiners':
+      return peer.everConnected ? fitted : { ...fitted, ...position };
+    case 'settled':
+      return peer.everConnected ? { ...fitted, ...position } : fitted;
+    case 'none':
+      return fitted;
+  }
+}
+
 /** Runs the whole simulation; no I/O, same result for the same options (bar timings). */
 export function simulateTree(input: TreeSimOptions): TreeSimResult {
   const options: Required<TreeSimOptions> = {
@@ -130,6 +150,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
     silentLeaveFraction: 0,
     eagerReports: true,
     coordinatorUsPerJoin: DEFAULT_COORDINATOR_US_PER_JOIN,
+    oracle: 'none',
     ...input,
   };
   const random = makeRandom(options.seed);
@@ -438,7 +459,7 @@ export function simulateTree(input: TreeSimOptions): TreeSimResult {
       for (const { id, coord, rttMs } of answered) {
         if (coord && Number.isFinite(rttMs)) samples.push({ id, coord, rttMs });
       }
-      if (peer.alive) peer.coord = peer.samples.learn(samples);
+      if (peer.alive) peer.coord = withOracle(peer, peer.samples.learn(samples), options.oracle);
       done(rankCandidates(answered));
     });
   };
